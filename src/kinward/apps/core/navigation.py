@@ -1,0 +1,37 @@
+"""Role-aware navigation: an entry shows only to people whose roles grant its action."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from kinward.apps.accounts.authz import Actor, authorize
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    url_name: str
+    action: str | None  # None: everyone signed in
+
+
+NAVIGATION: tuple[NavEntry, ...] = (
+    NavEntry(_("Home"), "core:home", None),
+    NavEntry(_("Audit trail"), "audit:search", "audit.view"),
+    NavEntry(_("People"), "accounts:people", "accounts.user.view"),
+    NavEntry(_("API tokens"), "accounts:tokens", "accounts.token.manage"),
+    NavEntry(_("Background jobs"), "jobs:list", "jobs.view"),
+    NavEntry(_("API documentation"), "api:openapi-view", None),
+)
+
+
+def entries_for(actor: Actor) -> list[dict]:
+    if actor.is_anonymous:
+        return []
+    return [
+        {"label": entry.label, "url": reverse(entry.url_name)}
+        for entry in NAVIGATION
+        if entry.action is None or authorize(actor, entry.action).allowed
+    ]

@@ -1,0 +1,54 @@
+"""What needs a person's attention, for their home page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.utils import timezone
+
+from kinward.apps.accounts.authz import Actor, authorize
+from kinward.apps.accounts.models import ApiToken, User
+from kinward.apps.accounts.roles import catalogue
+from kinward.apps.audit.models import AuditEntry
+from kinward.apps.core.models import Notification
+
+
+@dataclass
+class AttentionItem:
+    title: str
+    count: int
+    link: str = ""
+
+
+@dataclass
+class HomePage:
+    roles: list[dict]
+    notifications: list[Notification]
+    attention: list[AttentionItem] = field(default_factory=list)
+
+
+def home_page(*, actor: Actor) -> HomePage:
+    """The role-specific home page: notifications and the queues that wait for this person."""
+    cat = catalogue()
+    roles = [{"code": c, "title": cat.roles[c].title, "home": cat.roles[c].home} for c in actor.roles if c in cat.roles]
+    notifications = list(Notification.objects.filter(recipient_id=actor.user_id, read_at__isnull=True)[:20])
+    attention: list[AttentionItem] = []
+    since = timezone.now() - timedelta(hours=24)
+    if authorize(actor, "audit.view").allowed:
+        denied = AuditEntry.objects.filter(outcome=AuditEntry.Outcome.DENIED, at__gte=since).count()
+        attention.append(AttentionItem("Denied attempts in the last 24 hours", denied, "/audit/?outcome=denied"))
+    if authorize(actor, "accounts.user.manage").allowed:
+        locked = User.objects.filter(locked_until__gt=timezone.now()).count()
+        attention.append(AttentionItem("Accounts locked after failed sign-ins", locked, "/accounts/people/"))
+    if authorize(actor, "accounts.token.manage").allowed:
+        stale = ApiToken.objects.filter(revoked_at__isnull=True).exclude(
+            last_used_at__gte=timezone.now() - timedelta(days=90)
+        ).count()
+        attention.append(AttentionItem("Active API tokens unused for 90 days", stale, "/accounts/tokens/"))
+    if authorize(actor, "jobs.view").allowed:
+        from django_tasks_db.models import DBTaskResult
+
+        failed = DBTaskResult.objects.filter(status="FAILED", finished_at__gte=since).count()
+        attention.append(AttentionItem("Background jobs failed in the last 24 hours", failed, "/jobs/"))
+    return HomePage(roles=roles, notifications=notifications, attention=attention)

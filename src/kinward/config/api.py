@@ -1,0 +1,27 @@
+"""The Kinward API under /api/v1: every app's router, one error format, session or bearer-token auth."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from kinward import __version__
+from kinward.apps.accounts.api import router as accounts_router
+from kinward.apps.audit.api import router as audit_router
+from kinward.apps.core.api_support import PersonSession, SystemClientToken, install_error_handlers
+
+api = NinjaAPI(
+    title="Kinward API",
+    version="1",
+    description=(
+        f"Kinward {__version__}. People authenticate with their session (and CSRF token); system clients with "
+        "`Authorization: Bearer <token>`. Every POST honours an `Idempotency-Key` header: the same key and body "
+        "get the first answer again and create nothing new; the same key with another body gets 409. Errors "
+        'always have the form `{"code", "message", "errors": [{"field", "problem"}]}`.'
+    ),
+    auth=[PersonSession(), SystemClientToken()],
+    urls_namespace="api",
+    docs_url="/docs",
+)
+install_error_handlers(api)
+api.add_router("/accounts", accounts_router)
+api.add_router("/audit", audit_router)

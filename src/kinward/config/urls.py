@@ -1,0 +1,13 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from kinward.config.api import api
+
+urlpatterns = [
+    path("", include("kinward.apps.core.urls")),
+    path("audit/", include("kinward.apps.audit.urls")),
+    path("accounts/", include("kinward.apps.accounts.urls")),
+    path("jobs/", include("kinward.apps.jobs.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", api.urls),
+]
