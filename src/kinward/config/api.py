@@ -6,8 +6,10 @@ from ninja import NinjaAPI
 
 from kinward import __version__
 from kinward.apps.accounts.api import router as accounts_router
+from kinward.apps.alerts.api import router as alerts_router
 from kinward.apps.audit.api import router as audit_router
 from kinward.apps.core.api_support import PersonSession, SystemClientToken, install_error_handlers
+from kinward.apps.registry.api import router as registry_router
 
 api = NinjaAPI(
     title="Kinward API",
@@ -25,3 +27,5 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/accounts", accounts_router)
 api.add_router("/audit", audit_router)
+api.add_router("/registry", registry_router)
+api.add_router("/alerts", alerts_router)

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "kinward.apps.audit",
     "kinward.apps.jobs",
     "kinward.apps.core",
+    "kinward.apps.registry",
+    "kinward.apps.alerts",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,8 @@ urlpatterns = [
     path("audit/", include("kinward.apps.audit.urls")),
     path("accounts/", include("kinward.apps.accounts.urls")),
     path("jobs/", include("kinward.apps.jobs.urls")),
+    path("registry/", include("kinward.apps.registry.urls")),
+    path("alerts/", include("kinward.apps.alerts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
 ]
