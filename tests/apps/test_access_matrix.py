@@ -40,6 +40,10 @@ ACCESS = {
     "jobs:list": ("GET", lambda w: reverse("jobs:list"), {"auditor", "admin"}, 200),
     "api:openapi-json": ("GET", lambda w: reverse("api:openapi-json"), EVERYONE, 200),
     "api:openapi-view": ("GET", lambda w: reverse("api:openapi-view"), EVERYONE, 200),
+    "alerts:queue": ("GET", lambda w: reverse("alerts:queue"), {"analyst"}, 200),
+    "alerts:precision": ("GET", lambda w: reverse("alerts:precision"), {"analyst", "case_supervisor"}, 200),
+    "alerts:detail": ("GET", lambda w: reverse("alerts:detail", args=[w.fresh_alert().pk]), {"analyst"}, 200),
+    "alerts:decide": ("POST", lambda w: reverse("alerts:decide", args=[w.fresh_alert().pk]), {"analyst"}, 302),
     # API
     "GET /api/v1/accounts/me": ("GET", lambda w: "/api/v1/accounts/me", SIGNED_IN | {"token"}, 200),
     "GET /api/v1/accounts/agencies": ("GET", lambda w: "/api/v1/accounts/agencies",
@@ -50,9 +54,15 @@ ACCESS = {
         "POST", lambda w: f"/api/v1/accounts/tokens/{w.fresh_token().pk}/revoke", {"admin"}, 200),
     "GET /api/v1/audit/entries": ("GET", lambda w: "/api/v1/audit/entries", {"auditor"}, 200),
     "GET /api/v1/audit/verify": ("GET", lambda w: "/api/v1/audit/verify", {"auditor", "admin"}, 200),
+    "GET /api/v1/alerts/": ("GET", lambda w: "/api/v1/alerts/", {"analyst"}, 200),
+    "GET /api/v1/alerts/{alert_id}": ("GET", lambda w: f"/api/v1/alerts/{w.fresh_alert().pk}", {"analyst"}, 200),
+    "POST /api/v1/alerts/{alert_id}/decision": (
+        "POST", lambda w: f"/api/v1/alerts/{w.fresh_alert().pk}/decision", {"analyst"}, 200),
 }
 
 POST_BODIES = {
+    "alerts:decide": lambda w: {"decision": "review"},
+    "POST /api/v1/alerts/{alert_id}/decision": lambda w: {"decision": "review"},
     "POST /api/v1/accounts/tokens": lambda w: {"name": "HIS", "agency_id": w.hospital.pk,
                                                "actions": ["registry.birth.notify"]},
     "set_language": lambda w: {"language": "id", "next": "/"},
@@ -82,6 +92,18 @@ def test_every_route_is_declared():
     assert set(ACCESS) - discovered == set(), "access entries for routes that do not exist"
 
 
+def fresh_alert(world):
+    """A new alert about the west hospital (inside the west analyst's region)."""
+    from django.utils import timezone
+
+    from kinward.apps.alerts.models import Alert
+
+    number = Alert.objects.count() + 1
+    return Alert.objects.create(alert_key=f"A-matrix-{number}", rule="non_guardian_discharge", rule_version=1,
+                                source="matrix", subject_type="custody_events", subject_ref=f"E-{number}",
+                                reason="test", agency=world.hospital, last_seen_at=timezone.now())
+
+
 def client_for(world, persona: str) -> tuple[Client, dict]:
     client = Client()
     if persona in PERSONA_ROLES:
@@ -109,6 +131,7 @@ def test_each_persona_gets_the_declared_answer(world, route):
     method, build_path, allowed, ok_status = ACCESS[route]
     world.fresh_token = lambda: f.token(actor_of(world.people["admin"]), world.hospital,
                                         ["registry.birth.notify"]).token
+    world.fresh_alert = lambda: fresh_alert(world)
     mismatches = []
     for persona in PERSONAS:
         client, headers = client_for(world, persona)

@@ -19,6 +19,8 @@ class NavEntry:
 
 NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry(_("Home"), "core:home", None),
+    NavEntry(_("Alerts"), "alerts:queue", "alerts.alert.view"),
+    NavEntry(_("Rule precision"), "alerts:precision", "alerts.precision.view"),
     NavEntry(_("Audit trail"), "audit:search", "audit.view"),
     NavEntry(_("People"), "accounts:people", "accounts.user.view"),
     NavEntry(_("API tokens"), "accounts:tokens", "accounts.token.manage"),

@@ -35,6 +35,13 @@ def home_page(*, actor: Actor) -> HomePage:
     notifications = list(Notification.objects.filter(recipient_id=actor.user_id, read_at__isnull=True)[:20])
     attention: list[AttentionItem] = []
     since = timezone.now() - timedelta(hours=24)
+    if authorize(actor, "alerts.alert.view").allowed:
+        from kinward.apps.alerts.selectors import alert_queue
+
+        queue = alert_queue(actor=actor, status="new")
+        attention.append(AttentionItem("New red-flag alerts in your region", queue.count(), "/alerts/?status=new"))
+        mine = alert_queue(actor=actor, status="in_review", assigned_to_me=True).count()
+        attention.append(AttentionItem("Alerts you are reviewing", mine, "/alerts/?status=in_review&mine=1"))
     if authorize(actor, "audit.view").allowed:
         denied = AuditEntry.objects.filter(outcome=AuditEntry.Outcome.DENIED, at__gte=since).count()
         attention.append(AttentionItem("Denied attempts in the last 24 hours", denied, "/audit/?outcome=denied"))

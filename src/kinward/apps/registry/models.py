@@ -1,0 +1,442 @@
+"""The civil-registry facts of Kinward: people named in records, staff, pregnancies, births and custody events.
+
+Registry facts (a birth, a pregnancy event, a custody event) are immutable rows: nothing updates them, and a
+correction is a new custody event pointing at the one it corrects. Each fact is also a leaf of the public
+Merkle log (`LedgerLeaf`), written in the same transaction; the row keeps the leaf index and the per-record
+secret that keys the salted commitments in the leaf (the secret never leaves the database).
+
+Every row that can come from an interchange dataset keeps the dataset's `ref` as `external_ref` with the
+dataset's `source`; the pair is unique per table, which is what makes a re-import change nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from kinward.apps.accounts.authz import Scope
+from kinward.apps.accounts.models import Agency, Region
+
+
+class RowIdField(models.BigIntegerField):
+    """A 64-bit key that is the rowid on SQLite (`integer PRIMARY KEY`), so appends go to the B-tree's end."""
+
+    def db_type(self, connection):
+        return "integer" if connection.vendor == "sqlite" else "bigint"
+
+
+class ImmutableRow(models.Model):
+    """A registry fact: inserted once, never updated or deleted through the ORM."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RuntimeError(f"{type(self).__name__} rows are immutable: record a correction instead")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError(f"{type(self).__name__} rows are immutable")
+
+
+def _ref_constraint(name: str) -> models.UniqueConstraint:
+    return models.UniqueConstraint(fields=["source", "external_ref"], condition=~Q(external_ref=""), name=name)
+
+
+class ExternalReference(models.Model):
+    """The dataset `ref` of a region or agency (accounts tables keep a ref but not its source)."""
+
+    source = models.CharField(max_length=200)
+    record_type = models.CharField(max_length=32)
+    ref = models.CharField(max_length=200)
+    object_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "record_type", "ref"], name="registry_extref_unique")]
+
+
+class Licence(models.Model):
+    """An agency's operating licence, as the dataset states it (INTERCHANGE.md, agencies.licence)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        SUSPENDED = "suspended"
+        REVOKED = "revoked"
+
+    agency = models.OneToOneField(Agency, on_delete=models.PROTECT, related_name="licence")
+    number = models.CharField(max_length=100)
+    valid_from = models.DateField()
+    valid_to = models.DateField()
+    status = models.CharField(max_length=16, choices=Status.choices)
+    status_since = models.DateField(null=True, blank=True)
+
+
+class Staff(models.Model):
+    """A person working for one agency (a second agency means a second staff record). `name` is personal."""
+
+    class Role(models.TextChoices):
+        DOCTOR = "doctor"
+        MIDWIFE = "midwife"
+        NURSE = "nurse"
+        CLERK = "clerk"
+        REGISTRAR = "registrar"
+        SOCIAL_WORKER = "social_worker"
+        OTHER = "other"
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="staff")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    name = models.CharField(max_length=300)
+    external_ref = models.CharField(max_length=200, blank=True, default="")
+    source = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        constraints = [_ref_constraint("registry_staff_ref_unique")]
+
+
+class Person(models.Model):
+    """A mother, guardian or adoptive parent named in registry records. Every field but `sex` is personal.
+
+    `ref` is not identity: two rows with the same identity document are the same person (linkage decides).
+    """
+
+    class Sex(models.TextChoices):
+        FEMALE = "female"
+        MALE = "male"
+        UNKNOWN = "unknown"
+
+    class DocumentType(models.TextChoices):
+        NATIONAL_ID = "national_id"
+        PASSPORT = "passport"
+        BIRTH_CERTIFICATE = "birth_certificate"
+        OTHER = "other"
+
+    given_name = models.CharField(max_length=200)
+    family_name = models.CharField(max_length=200, blank=True, default="")
+    birth_date = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=8, choices=Sex.choices, default=Sex.UNKNOWN)
+    id_document_type = models.CharField(max_length=24, choices=DocumentType.choices, blank=True, default="")
+    id_document_number = models.CharField(max_length=100, blank=True, default="")
+    id_document_country = models.CharField(max_length=2, blank=True, default="")
+    phone = models.CharField(max_length=32, blank=True, default="")
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    external_ref = models.CharField(max_length=200, blank=True, default="")
+    source = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        constraints = [_ref_constraint("registry_person_ref_unique")]
+        indexes = [models.Index(fields=["id_document_number", "id_document_type", "id_document_country"],
+                                name="registry_person_identity")]
+
+    def personal_values(self) -> dict:
+        """The personal fields, as committed to in ledger leaves (never published themselves)."""
+        return {
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            "birth_date": self.birth_date.isoformat() if self.birth_date else None,
+            "id_document": [self.id_document_type, self.id_document_number, self.id_document_country],
+            "phone": self.phone,
+        }
+
+
+class LedgerEntry(ImmutableRow):
+    """What every registry fact shares: a public event id, its leaf in the log, and the commitment secret."""
+
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    ledger_index = models.BigIntegerField(unique=True)
+    record_secret = models.BinaryField()
+    recorded_at = models.DateTimeField()
+    recorded_by_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                         on_delete=models.PROTECT, related_name="+")
+    recorded_by_token_id = models.BigIntegerField(null=True, blank=True)
+    external_ref = models.CharField(max_length=200, blank=True, default="")
+    source = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        abstract = True
+
+
+def _facility_scope(facility: Agency) -> Scope:
+    return Scope(agency_id=facility.pk, region_path=facility.region.path, country=facility.country)
+
+
+class Pregnancy(models.Model):
+    """Antenatal care of a woman at a facility: enrolment, expected date and visit dates."""
+
+    mother = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="pregnancies")
+    facility = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    enrolled_on = models.DateField()
+    expected_date = models.DateField()
+    visits = models.JSONField(default=list)
+    external_ref = models.CharField(max_length=200, blank=True, default="")
+    source = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        constraints = [_ref_constraint("registry_pregnancy_ref_unique")]
+
+    def access_scope(self) -> Scope:
+        return _facility_scope(self.facility)
+
+
+class PregnancyEvent(LedgerEntry):
+    """The end of antenatal care without a birth here: a loss, a transfer out, or moving away."""
+
+    class Type(models.TextChoices):
+        LOSS = "loss"
+        TRANSFER_OUT = "transfer_out"
+        MOVED_AWAY = "moved_away"
+
+    pregnancy = models.ForeignKey(Pregnancy, on_delete=models.PROTECT, related_name="events")
+    type = models.CharField(max_length=16, choices=Type.choices)
+    date = models.DateField()
+    facility = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [_ref_constraint("registry_pregnancy_event_ref_unique")]
+
+    def access_scope(self) -> Scope:
+        return self.pregnancy.access_scope()
+
+
+class Birth(LedgerEntry):
+    """One child born (alive or still): the newborn ID issued in the delivery room and the birth's facts."""
+
+    class Outcome(models.TextChoices):
+        LIVE = "live"
+        STILL = "still"
+
+    class MotherAbsentReason(models.TextChoices):
+        FOUNDLING = "foundling"
+        MATERNAL_DEATH = "maternal_death"
+        WITHHELD = "withheld"
+        OTHER = "other"
+
+    newborn_id = models.CharField(max_length=11, unique=True)
+    delivery = models.CharField(max_length=200, db_index=True)
+    pregnancy = models.ForeignKey(Pregnancy, null=True, blank=True, on_delete=models.PROTECT, related_name="births")
+    facility = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    time = models.DateTimeField(db_index=True)
+    utc_offset = models.SmallIntegerField(default=0, help_text="minutes east of UTC where the birth took place")
+    attendant = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    mother = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="births")
+    mother_absent_reason = models.CharField(max_length=16, choices=MotherAbsentReason.choices, blank=True,
+                                            default="")
+    sex = models.CharField(max_length=8, choices=Person.Sex.choices)
+    weight_g = models.PositiveIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+
+    class Meta:
+        constraints = [
+            _ref_constraint("registry_birth_ref_unique"),
+            models.CheckConstraint(condition=Q(mother__isnull=False) | ~Q(mother_absent_reason=""),
+                                   name="registry_birth_mother_or_reason"),
+        ]
+
+    def access_scope(self) -> Scope:
+        return _facility_scope(self.facility)
+
+
+class Registration(models.Model):
+    """A registrar's registration of a notified birth; a late one waits for a second registrar's approval.
+
+    This is workflow state around the immutable birth; its completion is itself a ledger leaf.
+    """
+
+    birth = models.OneToOneField(Birth, on_delete=models.PROTECT, related_name="registration")
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    is_late = models.BooleanField(default=False)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    completed_at = models.DateTimeField(null=True, blank=True)
+    ledger_index = models.BigIntegerField(null=True, blank=True, unique=True)
+
+    @property
+    def is_complete(self) -> bool:
+        return self.completed_at is not None
+
+
+class CustodyEvent(LedgerEntry):
+    """A change in who holds a child. Immutable; a `correction` points at the event it corrects.
+
+    Only the fields of the event's type are filled (INTERCHANGE.md, custody_events).
+    """
+
+    class Type(models.TextChoices):
+        DISCHARGE = "discharge"
+        TRANSFER = "transfer"
+        ABANDONMENT_FOUND = "abandonment_found"
+        ADOPTION_ORDER = "adoption_order"
+        DEATH = "death"
+        CORRECTION = "correction"
+
+    class Relationship(models.TextChoices):
+        MOTHER = "mother"
+        FATHER = "father"
+        LEGAL_GUARDIAN = "legal_guardian"
+        OTHER = "other"
+
+    child = models.ForeignKey(Birth, on_delete=models.PROTECT, related_name="custody_events")
+    type = models.CharField(max_length=20, choices=Type.choices)
+    time = models.DateTimeField()
+    utc_offset = models.SmallIntegerField(default=0)
+    facility = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # discharge
+    to_person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    relationship = models.CharField(max_length=16, choices=Relationship.choices, blank=True, default="")
+    relationship_detail = models.CharField(max_length=300, blank=True, default="")
+    id_document_checked = models.BooleanField(null=True, blank=True)
+    guardianship_document = models.JSONField(null=True, blank=True)
+    # transfer
+    to_facility = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # abandonment_found
+    place = models.CharField(max_length=300, blank=True, default="")
+    found_by = models.CharField(max_length=300, blank=True, default="")
+    condition = models.CharField(max_length=300, blank=True, default="")
+    # adoption_order
+    authority = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decision_number = models.CharField(max_length=100, blank=True, default="")
+    decided_on = models.DateField(null=True, blank=True)
+    adoption_agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    adoptive_parents = models.ManyToManyField(Person, through="AdoptiveParent", related_name="+")
+    # death
+    cause = models.CharField(max_length=300, blank=True, default="")
+    # correction
+    corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="corrections")
+    corrected_field = models.CharField(max_length=40, blank=True, default="")
+    new_value = models.JSONField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True, default="")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+
+    class Meta:
+        constraints = [_ref_constraint("registry_custody_event_ref_unique")]
+        indexes = [models.Index(fields=["child", "time"], name="registry_custody_child_time")]
+
+    def access_scope(self) -> Scope:
+        return self.child.access_scope()
+
+
+class AdoptiveParent(models.Model):
+    """An adoptive parent named by an adoption order (in the order given)."""
+
+    event = models.ForeignKey(CustodyEvent, on_delete=models.PROTECT, related_name="adoptive_parent_links")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+
+
+class Certificate(models.Model):
+    """A birth certificate as issued (the printed QR payload); verification is the credentials engine's."""
+
+    child = models.ForeignKey(Birth, on_delete=models.PROTECT, related_name="certificates")
+    issued_on = models.DateField()
+    issued_by = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    external_ref = models.CharField(max_length=200, blank=True, default="")
+    source = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        constraints = [_ref_constraint("registry_certificate_ref_unique")]
+
+
+class AbandonmentReport(models.Model):
+    """A health worker's mandatory report of an abandoned newborn, as imported."""
+
+    child = models.ForeignKey(Birth, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    event = models.ForeignKey(CustodyEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    facility = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    reported_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    found_at = models.DateTimeField()
+    reported_at = models.DateTimeField()
+    place = models.CharField(max_length=300)
+    condition = models.CharField(max_length=300)
+    external_ref = models.CharField(max_length=200, blank=True, default="")
+    source = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        constraints = [_ref_constraint("registry_abandonment_report_ref_unique")]
+
+
+class AdoptionFile(models.Model):
+    """An adoption agency's file on a child, with the documents it holds, as imported.
+
+    `adoptive_parents` holds Person ids; `documents` keeps the dataset's list with agency refs replaced by ids.
+    """
+
+    child = models.ForeignKey(Birth, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    adoption_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    adoptive_parents = models.JSONField(default=list)
+    stated_birth_mother = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
+                                            related_name="+")
+    stated_birth_facility = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT,
+                                              related_name="+")
+    stated_birth_date = models.DateField()
+    filed_on = models.DateField()
+    documents = models.JSONField(default=list)
+    external_ref = models.CharField(max_length=200, blank=True, default="")
+    source = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        constraints = [_ref_constraint("registry_adoption_file_ref_unique")]
+
+
+class ImportRun(models.Model):
+    """One `kinward import` of a dataset: what was accepted, rejected and already present, per record type."""
+
+    source = models.CharField(max_length=200)
+    path = models.CharField(max_length=1000)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    accepted = models.JSONField(default=dict)
+    rejected = models.JSONField(default=dict)
+    unchanged = models.JSONField(default=dict)
+
+
+# --- the Merkle log's storage (the columns of kinward.engines.ledger.SQLStore) --------------------------------
+
+
+class LedgerLeaf(models.Model):
+    """Leaf `idx` of the public log: the canonical JSON of one registry event (no personal value)."""
+
+    idx = RowIdField(primary_key=True)
+    data = models.BinaryField()
+
+    class Meta:
+        db_table = "registry_ledger_leaf"
+
+
+class LedgerNode(models.Model):
+    """The hash of one complete perfect subtree, by post-order id (see the ledger engine)."""
+
+    id = RowIdField(primary_key=True)
+    hash = models.BinaryField()
+
+    class Meta:
+        db_table = "registry_ledger_node"
+
+
+class LedgerCheckpoint(models.Model):
+    """A signed C2SP checkpoint note the log issued."""
+
+    seq = RowIdField(primary_key=True)
+    tree_size = models.BigIntegerField()
+    note = models.TextField()
+
+    class Meta:
+        db_table = "registry_ledger_checkpoint"
+        ordering = ["-seq"]
+
+
+class LedgerHead(models.Model):
+    """One row, locked (SELECT ... FOR UPDATE) while leaves are appended, so writers append one after another."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)

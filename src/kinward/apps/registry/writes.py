@@ -1,0 +1,221 @@
+"""Writing registry facts in batches: rows and their ledger leaves in the caller's transaction.
+
+The services (one birth from the API) and the importer (a thousand records at a time) both end here, so a fact
+gets the same newborn ID rules, the same leaf and the same commitments whichever way it arrives. Nothing here
+checks permissions or audits: callers do (`services.py`, `importer.py`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from kinward.apps.accounts.authz import Actor
+from kinward.apps.registry.ledger import append_leaves, event_leaf, rfc3339
+from kinward.apps.registry.models import (
+    AdoptiveParent,
+    Birth,
+    CustodyEvent,
+    Person,
+    PregnancyEvent,
+    Registration,
+    Staff,
+)
+from kinward.engines.ids import new_ids
+from kinward.engines.ledger import new_record_secret
+
+PERSON_FIELDS = ("id", "given_name", "family_name", "birth_date", "id_document_type", "id_document_number",
+                 "id_document_country", "phone")
+
+
+def _persons(ids: set[int]) -> dict[int, Person]:
+    ids.discard(None)
+    return {p.pk: p for p in Person.objects.filter(pk__in=ids).only(*PERSON_FIELDS)} if ids else {}
+
+
+def _staff_names(ids: set[int]) -> dict[int, str]:
+    ids.discard(None)
+    return dict(Staff.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+
+
+def _stamp(rows: Sequence[Any], actor: Actor | None, now: dt.datetime) -> None:
+    for row in rows:
+        row.record_secret = new_record_secret()
+        row.recorded_at = now
+        row.recorded_by_user_id = actor.user_id if actor else None
+        row.recorded_by_token_id = actor.token_id if actor else None
+
+
+def newborn_ids_allocate(count: int) -> list[str]:
+    """`count` fresh newborn IDs (ids engine) that no birth holds yet; redraws the rare collision."""
+    chosen: list[str] = []
+    while len(chosen) < count:
+        drawn = new_ids(count - len(chosen), exclude=set(chosen))
+        taken = set(Birth.objects.filter(newborn_id__in=drawn).values_list("newborn_id", flat=True))
+        chosen.extend(i for i in drawn if i not in taken)
+    return chosen
+
+
+# --- births --------------------------------------------------------------------------------------------------
+
+
+def birth_leaf(birth: Birth, persons: dict[int, Person], staff: dict[int, str]) -> bytes:
+    mother = persons.get(birth.mother_id)
+    return event_leaf(
+        kind="birth",
+        event_id=str(birth.event_id),
+        newborn_id=birth.newborn_id,
+        time=rfc3339(birth.time, birth.utc_offset),
+        facility_id=birth.facility_id,
+        secret=bytes(birth.record_secret),
+        personal={
+            "mother": mother.personal_values() if mother else None,
+            "mother_absent_reason": birth.mother_absent_reason,
+            "sex": birth.sex,
+            "weight_g": birth.weight_g,
+            "outcome": birth.outcome,
+            "attendant": staff.get(birth.attendant_id),
+            "delivery": birth.delivery,
+            "pregnancy": birth.pregnancy_id,
+            "external_ref": [birth.source, birth.external_ref] if birth.external_ref else None,
+        },
+    )
+
+
+def births_write(births: list[Birth], *, actor: Actor | None) -> list[Birth]:
+    """Insert unsaved, validated births with their leaves; issue newborn IDs to those without one."""
+    assert transaction.get_connection().in_atomic_block
+    now = timezone.now()
+    missing = [b for b in births if not b.newborn_id]
+    for birth, issued in zip(missing, newborn_ids_allocate(len(missing)), strict=True):
+        birth.newborn_id = issued
+    _stamp(births, actor, now)
+    persons = _persons({b.mother_id for b in births})
+    staff = _staff_names({b.attendant_id for b in births})
+    indexes = append_leaves([birth_leaf(b, persons, staff) for b in births])
+    for birth, index in zip(births, indexes, strict=True):
+        birth.ledger_index = index
+    return Birth.objects.bulk_create(births)
+
+
+# --- custody events ------------------------------------------------------------------------------------------
+
+
+def custody_leaf(event: CustodyEvent, *, newborn_id: str, corrected_event_id: str | None,
+                 parents: list[int], persons: dict[int, Person], staff: dict[int, str]) -> bytes:
+    def person(pk):
+        return persons[pk].personal_values() if pk in persons else None
+
+    return event_leaf(
+        kind=f"custody.{event.type}",
+        event_id=str(event.event_id),
+        newborn_id=newborn_id,
+        time=rfc3339(event.time, event.utc_offset),
+        facility_id=event.facility_id,
+        secret=bytes(event.record_secret),
+        identifiers={
+            "to_facility": event.to_facility_id,
+            "authority": event.authority_id,
+            "adoption_agency": event.adoption_agency_id,
+            "corrects": corrected_event_id,
+            "field": event.corrected_field,
+        },
+        personal={
+            "recorded_by": staff.get(event.recorded_by_id),
+            "to": person(event.to_person_id),
+            "relationship": event.relationship,
+            "relationship_detail": event.relationship_detail,
+            "id_document_checked": event.id_document_checked,
+            "guardianship_document": event.guardianship_document,
+            "place": event.place,
+            "found_by": event.found_by,
+            "condition": event.condition,
+            "decision_number": event.decision_number,
+            "decided_on": event.decided_on.isoformat() if event.decided_on else None,
+            "adoptive_parents": [person(p) for p in parents],
+            "cause": event.cause,
+            "new_value": event.new_value,
+            "reason": event.reason,
+            "external_ref": [event.source, event.external_ref] if event.external_ref else None,
+        },
+    )
+
+
+def custody_events_write(
+    events: list[CustodyEvent], *, actor: Actor | None, parents: dict[int, list[int]] | None = None
+) -> list[CustodyEvent]:
+    """Insert unsaved, validated custody events with their leaves. `parents` maps a position in `events` to
+    the Person ids of an adoption order's adoptive parents."""
+    assert transaction.get_connection().in_atomic_block
+    parents = parents or {}
+    _stamp(events, actor, timezone.now())
+    newborn = dict(Birth.objects.filter(pk__in={e.child_id for e in events}).values_list("pk", "newborn_id"))
+    corrected_ids = {e.corrects_id for e in events if e.corrects_id}
+    corrected = dict(CustodyEvent.objects.filter(pk__in=corrected_ids).values_list("pk", "event_id"))
+    person_ids = {e.to_person_id for e in events} | {p for ps in parents.values() for p in ps}
+    persons = _persons(person_ids)
+    staff = _staff_names({e.recorded_by_id for e in events})
+    leaves = [
+        custody_leaf(e, newborn_id=newborn[e.child_id],
+                     corrected_event_id=str(corrected[e.corrects_id]) if e.corrects_id else None,
+                     parents=parents.get(i, []), persons=persons, staff=staff)
+        for i, e in enumerate(events)
+    ]
+    for event, index in zip(events, append_leaves(leaves), strict=True):
+        event.ledger_index = index
+    created = CustodyEvent.objects.bulk_create(events)
+    links = [AdoptiveParent(event=created[i], person_id=p, position=n)
+             for i, ps in parents.items() for n, p in enumerate(ps)]
+    if links:
+        AdoptiveParent.objects.bulk_create(links)
+    return created
+
+
+# --- pregnancy events and registrations ---------------------------------------------------------------------
+
+
+def pregnancy_events_write(events: list[PregnancyEvent], *, actor: Actor | None) -> list[PregnancyEvent]:
+    """Insert unsaved, validated pregnancy events (loss, transfer out, moved away) with their leaves."""
+    assert transaction.get_connection().in_atomic_block
+    _stamp(events, actor, timezone.now())
+    staff = _staff_names({e.recorded_by_id for e in events})
+    leaves = [
+        event_leaf(
+            kind=f"pregnancy.{e.type}",
+            event_id=str(e.event_id),
+            newborn_id=None,
+            time=e.date.isoformat(),
+            facility_id=e.facility_id,
+            secret=bytes(e.record_secret),
+            personal={"pregnancy": e.pregnancy_id, "recorded_by": staff.get(e.recorded_by_id),
+                      "external_ref": [e.source, e.external_ref] if e.external_ref else None},
+        )
+        for e in events
+    ]
+    for event, index in zip(events, append_leaves(leaves), strict=True):
+        event.ledger_index = index
+    return PregnancyEvent.objects.bulk_create(events)
+
+
+def registration_complete(registration: Registration, *, registry_agency_id: int | None) -> Registration:
+    """Mark a registration complete and log it (the leaf names the birth, the registry office and lateness)."""
+    assert transaction.get_connection().in_atomic_block
+    now = timezone.now()
+    birth = registration.birth
+    leaf = event_leaf(
+        kind="birth.registered",
+        event_id=str(birth.event_id),
+        newborn_id=birth.newborn_id,
+        time=now.isoformat(timespec="seconds"),
+        facility_id=registry_agency_id,
+        secret=bytes(birth.record_secret),
+        identifiers={"late": registration.is_late},
+    )
+    registration.ledger_index = append_leaves([leaf]).start
+    registration.completed_at = now
+    registration.save(update_fields=["ledger_index", "completed_at", "approved_by"])
+    return registration
