@@ -8,8 +8,11 @@ from kinward import __version__
 from kinward.apps.accounts.api import router as accounts_router
 from kinward.apps.alerts.api import router as alerts_router
 from kinward.apps.audit.api import router as audit_router
+from kinward.apps.cases.api import router as cases_router
 from kinward.apps.core.api_support import PersonSession, SystemClientToken, install_error_handlers
 from kinward.apps.registry.api import router as registry_router
+from kinward.apps.reunification.api import router as reunification_router
+from kinward.apps.tips.api import router as tips_router
 
 api = NinjaAPI(
     title="Kinward API",
@@ -29,3 +32,6 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/audit", audit_router)
 api.add_router("/registry", registry_router)
 api.add_router("/alerts", alerts_router)
+api.add_router("/cases", cases_router)
+api.add_router("/tips", tips_router)
+api.add_router("/reunification", reunification_router)

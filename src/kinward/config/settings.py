@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "kinward.apps.core",
     "kinward.apps.registry",
     "kinward.apps.alerts",
+    "kinward.apps.cases",
+    "kinward.apps.tips",
+    "kinward.apps.reunification",
 ]
 
 MIDDLEWARE = [
@@ -141,6 +144,11 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 API_PAGE_SIZE = env_int("KINWARD_API_PAGE_SIZE", 50)
 NINJA_PAGINATION_PER_PAGE = API_PAGE_SIZE
 IDEMPOTENCY_KEY_HOURS = env_int("KINWARD_IDEMPOTENCY_KEY_HOURS", 48)
+
+# --- registry ----------------------------------------------------------------------------------------------
+LEDGER_KEY_FILE = Path(os.environ.get("KINWARD_LEDGER_KEY_FILE", KEYS_DIR / "ledger.signer"))
+LEDGER_ORIGIN = os.environ.get("KINWARD_LEDGER_ORIGIN", "kinward.local/registry")
+REGISTRATION_LATE_DAYS = env_int("KINWARD_REGISTRATION_LATE_DAYS", 60)
 
 # --- security headers (production) -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -10,6 +10,9 @@ urlpatterns = [
     path("jobs/", include("kinward.apps.jobs.urls")),
     path("registry/", include("kinward.apps.registry.urls")),
     path("alerts/", include("kinward.apps.alerts.urls")),
+    path("cases/", include("kinward.apps.cases.urls")),
+    path("tips/", include("kinward.apps.tips.urls")),
+    path("reunification/", include("kinward.apps.reunification.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
 ]

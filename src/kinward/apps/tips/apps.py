@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TipsConfig(AppConfig):
+    name = "kinward.apps.tips"
+    label = "tips"
