@@ -152,3 +152,16 @@ def test_a_synthetic_country_scan_lands_in_the_queue_with_facilities(db, tmp_pat
     planted = {(p["subject"]["type"], p["subject"]["ref"]) for p in truth["patterns"]}
     queued_subjects = set(Alert.objects.values_list("subject_type", "subject_ref"))
     assert planted & queued_subjects
+
+
+def test_rules_evaluate_scores_the_current_alerts_against_planted_truth(db, tmp_path, capsys):
+    from kinward.cli import main as kinward
+
+    dataset = tmp_path / "country"
+    assert kinward(["synth", "--births", "300", "--seed", "5", "--out", str(dataset)]) == 0
+    services.alerts_scan_dataset(dataset_dir=dataset)
+    capsys.readouterr()
+    assert kinward(["rules", "evaluate", "--truth", str(dataset / "truth.json"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    vanished = report["patterns"]["vanished_pregnancy"]
+    assert vanished["planted"] > 0 and vanished["recall"] == 1.0

@@ -40,6 +40,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from kinward.engines.rules import cli as rules_cli
+
+    rules_cli.CURRENT_ALERTS = current_alerts  # `kinward rules evaluate --truth FILE` scores the queue
     alerts = subparsers.add_parser("alerts", help="red-flag alerts: scan a dataset into the queue, export them")
     sub = alerts.add_subparsers(dest="alerts_command", metavar="ACTION")
     scan = sub.add_parser("scan", help="run the rules over an interchange dataset and queue the alerts")
