@@ -16,7 +16,9 @@ from collections.abc import Sequence
 # Modules that contribute subcommands, in the order they appear in `kinward --help`.
 COMMAND_MODULES: tuple[str, ...] = (
     "kinward.apps.cli",
+    "kinward.apps.registry.cli",
     "kinward.apps.alerts.cli",
+    "kinward.apps.watch.cli",
     "kinward.engines.ledger.cli",
     "kinward.engines.ids.cli",
     "kinward.engines.credentials.cli",

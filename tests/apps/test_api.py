@@ -128,3 +128,20 @@ def test_the_openapi_document_and_docs_page_are_served(world):
     assert "/api/v1/accounts/tokens" in spec.json()["paths"]
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200 and b"swagger-ui-bundle.js" in docs.content and b"cdn" not in docs.content
+
+
+def test_a_system_client_posts_with_its_token_where_csrf_is_enforced(world):
+    issued = f.token(actor_of(world.people["admin"]), world.hospital, ["accounts.token.manage"])
+    client = Client(enforce_csrf_checks=True)
+    body = {"name": "Laboratory system", "agency_id": world.hospital.pk, "actions": ["dna.sample.manage"]}
+    response = client.post("/api/v1/accounts/tokens", data=body, content_type="application/json",
+                           **bearer(issued.secret))
+    assert response.status_code == 201, response.content
+
+
+def test_a_session_post_without_its_csrf_token_is_refused(world):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.people["admin"])
+    body = {"name": "HIS", "agency_id": world.hospital.pk, "actions": ["registry.birth.notify"]}
+    response = client.post("/api/v1/accounts/tokens", data=body, content_type="application/json")
+    assert response.status_code in (401, 403) and ApiToken.objects.count() == 0

@@ -59,7 +59,15 @@ def test_the_home_page_shows_each_role_what_waits_for_it(world, as_person):
     assert "Audit trail" in [str(e["label"]) for e in auditor_home.context["navigation"]]
 
 
-def test_schedules_enqueue_their_task_once_when_due_and_the_worker_runs_it(world):
+def test_schedules_enqueue_their_task_once_when_due_and_the_worker_runs_it(world, monkeypatch):
+    # The worker closes stale connections between tasks; inside a test's wrapping transaction that would close
+    # the test's own connection (PostgreSQL), so here it keeps it.
+    import django_tasks_db.management.commands.db_worker as db_worker
+
+    import kinward.apps.jobs.services as jobs_services
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    monkeypatch.setattr(jobs_services, "close_old_connections", lambda: None)
     schedules_ensure()
     assert Schedule.objects.count() >= 2
     first = schedules_enqueue_due()
@@ -106,15 +114,23 @@ def test_kinward_check_reports_each_check(world):
     assert [f.name for f in failures if f.name != "key files"] == []
 
 
-def test_the_demo_creates_one_person_per_role_who_can_sign_in(db):
+def test_the_demo_fills_every_module_once_and_each_role_can_sign_in(db, settings, tmp_path):
     from django.test import Client
 
     from kinward.apps.accounts.roles import catalogue
+    from kinward.apps.alerts.models import Alert
     from kinward.apps.core.demo import DEMO_PASSWORD, demo_prepare
 
-    logins = demo_prepare(births=0, seed=1)
+    settings.DATA_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"
+    logins = demo_prepare(births=400, seed=3, stdout=io.StringIO())
     assert {login.username for login in logins} == set(catalogue().roles)
-    assert demo_prepare(births=0, seed=1) == logins  # running the demo again changes nothing
+    alerts = Alert.objects.count()
+    audit_entries = AuditEntry.objects.count()
+    assert alerts > 0 and (tmp_path / "synth" / "truth.json").exists()
+    assert demo_prepare(births=400, seed=3, stdout=io.StringIO()) == logins  # again: nothing new
+    assert Alert.objects.count() == alerts
+    assert AuditEntry.objects.count() == audit_entries
     client = Client()
     response = client.post(reverse("core:login"), {"username": "registrar", "password": DEMO_PASSWORD})
     assert response.status_code == 302

@@ -13,6 +13,7 @@ from kinward.apps.core.api_support import PersonSession, SystemClientToken, inst
 from kinward.apps.registry.api import router as registry_router
 from kinward.apps.reunification.api import router as reunification_router
 from kinward.apps.tips.api import router as tips_router
+from kinward.apps.watch.api import router as watch_router
 
 api = NinjaAPI(
     title="Kinward API",
@@ -23,7 +24,8 @@ api = NinjaAPI(
         "get the first answer again and create nothing new; the same key with another body gets 409. Errors "
         'always have the form `{"code", "message", "errors": [{"field", "problem"}]}`.'
     ),
-    auth=[PersonSession(), SystemClientToken()],
+    # The token first: a session auth that fails its CSRF check would otherwise refuse bearer-token POSTs.
+    auth=[SystemClientToken(), PersonSession()],
     urls_namespace="api",
     docs_url="/docs",
 )
@@ -35,3 +37,4 @@ api.add_router("/alerts", alerts_router)
 api.add_router("/cases", cases_router)
 api.add_router("/tips", tips_router)
 api.add_router("/reunification", reunification_router)
+api.add_router("/watch", watch_router)

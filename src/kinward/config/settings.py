@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "kinward.apps.cases",
     "kinward.apps.tips",
     "kinward.apps.reunification",
+    "kinward.apps.watch",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +150,23 @@ IDEMPOTENCY_KEY_HOURS = env_int("KINWARD_IDEMPOTENCY_KEY_HOURS", 48)
 LEDGER_KEY_FILE = Path(os.environ.get("KINWARD_LEDGER_KEY_FILE", KEYS_DIR / "ledger.signer"))
 LEDGER_ORIGIN = os.environ.get("KINWARD_LEDGER_ORIGIN", "kinward.local/registry")
 REGISTRATION_LATE_DAYS = env_int("KINWARD_REGISTRATION_LATE_DAYS", 60)
+
+# --- public tip line ---------------------------------------------------------------------------------------
+TIP_ATTACHMENT_MAX_BYTES = env_int("KINWARD_TIP_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
+TIP_ATTACHMENTS_MAX = env_int("KINWARD_TIP_ATTACHMENTS_MAX", 3)
+TIP_RATE_WINDOW_SECONDS = env_int("KINWARD_TIP_RATE_WINDOW_SECONDS", 3600)
+TIP_RATE_PER_ADDRESS = env_int("KINWARD_TIP_RATE_PER_ADDRESS", 20)
+TIP_RATE_GLOBAL = env_int("KINWARD_TIP_RATE_GLOBAL", 500)
+# A tip sent through the API carries its attachments in base64 inside the JSON body (4/3 of their size).
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, TIP_ATTACHMENT_MAX_BYTES * TIP_ATTACHMENTS_MAX * 4 // 3 + 1_048_576)
+
+# --- watching online platforms (docs/watch.md) -------------------------------------------------------------
+WATCH_FEED_TIMEOUT_SECONDS = env_int("KINWARD_WATCH_FEED_TIMEOUT_SECONDS", 15)
+WATCH_FEED_MAX_BYTES = env_int("KINWARD_WATCH_FEED_MAX_BYTES", 5 * 1024 * 1024)
+WATCH_POST_MAX_CHARS = env_int("KINWARD_WATCH_POST_MAX_CHARS", 20000)
+WATCH_SCREENSHOT_MAX_BYTES = env_int("KINWARD_WATCH_SCREENSHOT_MAX_BYTES", 2 * 1024 * 1024)
+WATCH_BENIGN_RETENTION_DAYS = env_int("KINWARD_WATCH_BENIGN_RETENTION_DAYS", 90)
+WATCH_TRAINING_FILE = os.environ.get("KINWARD_WATCH_TRAINING_FILE", "")
 
 # --- security headers (production) -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

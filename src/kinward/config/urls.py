@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/", include("kinward.apps.cases.urls")),
     path("tips/", include("kinward.apps.tips.urls")),
     path("reunification/", include("kinward.apps.reunification.urls")),
+    path("watch/", include("kinward.apps.watch.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
 ]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from importlib import import_module
+from pathlib import Path
 from typing import TextIO
 
-from django.db import transaction
+from django.conf import settings
 
 from kinward.apps.accounts.models import Agency, Region, User
 from kinward.apps.accounts.roles import catalogue
-from kinward.apps.accounts.services import agency_create, region_create, user_create
+from kinward.apps.accounts.services import agency_create, user_create
 
 DEMO_PASSWORD = "Kinward-demo-2026"  # documented in README.md: demo data only, never a real deployment
 
@@ -22,39 +24,29 @@ class DemoLogin:
     agency: str
 
 
-# A small demo country used until the synthetic country's own regions and agencies are imported.
-DEMO_REGIONS = (
-    ("ID", "Indonesia (demo)", "country", None),
-    ("ID-JB", "Jawa Barat", "province", "ID"),
-    ("ID-JB-BDG", "Kota Bandung", "district", "ID-JB"),
-    ("ID-JB-BKS", "Kota Bekasi", "district", "ID-JB"),
-    ("ID-RI", "Kepulauan Riau", "province", "ID"),
-    ("ID-RI-BTM", "Kota Batam", "district", "ID-RI"),
-)
-DEMO_AGENCIES = (
-    ("RSUD Bandung", "public_hospital", "ID-JB-BDG"),
-    ("Klinik Harapan Batam", "private_clinic", "ID-RI-BTM"),
-    ("Rumah Bersalin Bekasi", "maternity_home", "ID-JB-BKS"),
-    ("Dukcapil Kota Bandung", "registry_office", "ID-JB-BDG"),
-    ("Pengadilan Agama Bandung", "adoption_authority", "ID-JB"),
-    ("Polda Jawa Barat, Unit PPA", "police_unit", "ID-JB"),
-    ("Dinas Sosial Jawa Barat", "child_protection", "ID-JB"),
-    ("Yayasan Pelindung Anak", "ngo", "ID-JB-BDG"),
-    ("Laboratorium DNA Pusdokkes", "dna_lab", "ID"),
-    ("Badan Pusat Statistik", "statistics_office", "ID"),
-    ("Ombudsman Perlindungan Anak", "oversight_body", "ID"),
-)
+# Apps that seed their own demo content once the country and its people exist, in this order.
+DEMO_SEEDING_APPS = ("cases", "tips", "reunification", "watch")
 
 
-def demo_country_ensure() -> None:
-    if Region.objects.exists():
-        return
-    with transaction.atomic():
-        made: dict[str, Region] = {}
-        for code, name, level, parent in DEMO_REGIONS:
-            made[code] = region_create(code=code, name=name, level=level, parent=made.get(parent) if parent else None)
-        for name, kind, region in DEMO_AGENCIES:
-            agency_create(name=name, kind=kind, region=made[region])
+def demo_country_ensure(*, births: int, seed: int, stdout: TextIO) -> Path:
+    """Generate the synthetic country (once) and import it through the registry's services."""
+    from kinward.apps.registry.importer import dataset_import
+    from kinward.engines.synth import SynthOptions, generate_dataset
+
+    dataset = Path(settings.DATA_DIR) / "synth"
+    if not (dataset / "manifest.json").exists():
+        stdout.write(f"Generating a synthetic country of {births} births (seed {seed}) in {dataset}\n")
+        generate_dataset(dataset, SynthOptions(births=births, seed=seed))
+    report = dataset_import(dataset)
+    accepted = sum(report.accepted.values())
+    stdout.write(f"Imported {accepted} records ({sum(report.unchanged.values())} already there, "
+                 f"{report.total_rejected} rejected)\n")
+    country = Region.objects.filter(level=Region.Level.COUNTRY).order_by("pk").first()
+    if country is not None and not Agency.objects.filter(kind=Agency.Kind.OVERSIGHT_BODY).exists():
+        # The interchange format has no oversight bodies; the auditor of the demo works for this one.
+        agency_create(name="National Child Protection Oversight Commission", kind=Agency.Kind.OVERSIGHT_BODY,
+                      region=country)
+    return dataset
 
 
 def demo_people_ensure() -> list[DemoLogin]:
@@ -76,8 +68,23 @@ def demo_people_ensure() -> list[DemoLogin]:
 
 
 def demo_prepare(*, births: int, seed: int, stdout: TextIO = sys.stdout) -> list[DemoLogin]:
-    demo_country_ensure()
-    return demo_people_ensure()
+    """Everything the demo shows: the country, one person per role, alerts from the rules, each app's content.
+
+    Idempotent: running the demo again reuses the data folder and adds nothing twice.
+    """
+    from kinward.apps.alerts.services import alerts_scan_dataset
+
+    dataset = demo_country_ensure(births=births, seed=seed, stdout=stdout)
+    logins = demo_people_ensure()
+    report = alerts_scan_dataset(dataset_dir=dataset)
+    stdout.write(f"Red-flag rules: {report.created} new alerts ({report.seen_again} already queued)\n")
+    for app in DEMO_SEEDING_APPS:
+        module = import_module(f"kinward.apps.{app}.demo")
+        if app == "watch":
+            module.demo_seed(stdout=stdout, dataset_dir=dataset)
+        else:
+            module.demo_seed(stdout=stdout)
+    return logins
 
 
 def print_logins(logins: list[DemoLogin], url: str, stdout: TextIO) -> None:

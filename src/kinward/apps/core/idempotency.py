@@ -6,6 +6,7 @@ same key with another body gets 409. Keys are per caller (the signed-in person o
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -16,6 +17,23 @@ from kinward.apps.core.models import IdempotencyRecord
 
 API_PREFIX = "/api/"
 HEADER = "HTTP_IDEMPOTENCY_KEY"
+
+# Apps whose first answer holds a secret shown once (a tip's receipt code) register a redactor for their path:
+# what is stored for replay is the redacted answer, never the secret.
+_REPLAY_REDACTORS: list[tuple[str, Callable[[bytes], bytes]]] = []
+
+
+def register_replay_redactor(path_prefix: str, redact: Callable[[bytes], bytes]) -> None:
+    """Store answers to POSTs under `path_prefix` only after `redact` has taken secrets out of them."""
+    if (path_prefix, redact) not in _REPLAY_REDACTORS:
+        _REPLAY_REDACTORS.append((path_prefix, redact))
+
+
+def _stored_body(path: str, body: bytes) -> bytes:
+    for prefix, redact in _REPLAY_REDACTORS:
+        if path.startswith(prefix):
+            body = redact(body)
+    return body
 
 
 def _principal(request: HttpRequest) -> str:
@@ -65,7 +83,7 @@ class IdempotencyMiddleware:
             return response
         record.status_code = response.status_code
         record.content_type = response.get("Content-Type", "")
-        record.response_body = bytes(response.content)
+        record.response_body = _stored_body(request.path, bytes(response.content))
         record.save(update_fields=["status_code", "content_type", "response_body"])
         return response
 

@@ -35,6 +35,21 @@ def home_page(*, actor: Actor) -> HomePage:
     notifications = list(Notification.objects.filter(recipient_id=actor.user_id, read_at__isnull=True)[:20])
     attention: list[AttentionItem] = []
     since = timezone.now() - timedelta(hours=24)
+    if authorize(actor, "registry.birth.register").allowed:
+        from kinward.apps.registry.selectors import notification_queue
+
+        waiting = notification_queue(actor=actor).count()
+        attention.append(AttentionItem("Birth notifications waiting for registration", waiting, "/registry/review/"))
+    if authorize(actor, "cases.case.view").allowed:
+        from kinward.apps.cases.selectors import deadlines
+
+        due = deadlines(actor=actor)
+        attention.append(AttentionItem("Referrals waiting for your agency's answer", len(due.answers_due),
+                                       "/cases/deadlines/"))
+        attention.append(AttentionItem("Follow-ups due within a week", len(due.follow_ups_due), "/cases/deadlines/"))
+        if authorize(actor, "cases.case.close_approve").allowed:
+            attention.append(AttentionItem("Case closures to approve", len(due.closures_to_approve),
+                                           "/cases/deadlines/"))
     if authorize(actor, "alerts.alert.view").allowed:
         from kinward.apps.alerts.selectors import alert_queue
 
@@ -42,6 +57,11 @@ def home_page(*, actor: Actor) -> HomePage:
         attention.append(AttentionItem("New red-flag alerts in your region", queue.count(), "/alerts/?status=new"))
         mine = alert_queue(actor=actor, status="in_review", assigned_to_me=True).count()
         attention.append(AttentionItem("Alerts you are reviewing", mine, "/alerts/?status=in_review&mine=1"))
+    if authorize(actor, "tips.tip.triage").allowed:
+        from kinward.apps.tips.selectors import tip_queue
+
+        new_tips = tip_queue(actor=actor, status="new").count()
+        attention.append(AttentionItem("New public tips to triage", new_tips, "/tips/triage/"))
     if authorize(actor, "audit.view").allowed:
         denied = AuditEntry.objects.filter(outcome=AuditEntry.Outcome.DENIED, at__gte=since).count()
         attention.append(AttentionItem("Denied attempts in the last 24 hours", denied, "/audit/?outcome=denied"))

@@ -27,6 +27,13 @@ class ScheduleSpec:
 DEFAULT_SCHEDULES: tuple[ScheduleSpec, ...] = (
     ScheduleSpec("audit chain check", "kinward.apps.jobs.tasks.audit_chain_check", 6 * 3600),
     ScheduleSpec("prune idempotency keys", "kinward.apps.jobs.tasks.idempotency_keys_prune", 24 * 3600),
+    ScheduleSpec("sign a ledger checkpoint", "kinward.apps.registry.tasks.ledger_checkpoint_sign", 10 * 60),
+    ScheduleSpec("audit the ledger against its checkpoints", "kinward.apps.registry.tasks.ledger_audit_run",
+                 24 * 3600),
+    ScheduleSpec("remind referral deadlines", "kinward.apps.cases.tasks.referral_deadlines_remind", 15 * 60),
+    ScheduleSpec("poll online feeds", "kinward.apps.watch.tasks.feeds_poll", 5 * 60),
+    ScheduleSpec("delete old benign posts", "kinward.apps.watch.tasks.benign_posts_retention", 24 * 3600),
+    ScheduleSpec("prune tip-line rate counters", "kinward.apps.tips.tasks.tip_rate_counters_prune", 3600),
 )
 
 

@@ -44,7 +44,9 @@ class ImmutableRow(models.Model):
 
 
 def _ref_constraint(name: str) -> models.UniqueConstraint:
-    return models.UniqueConstraint(fields=["source", "external_ref"], condition=~Q(external_ref=""), name=name)
+    return models.UniqueConstraint(
+        fields=["source", "external_ref"], condition=~Q(external_ref=""), name=name
+    )
 
 
 class ExternalReference(models.Model):
@@ -56,7 +58,9 @@ class ExternalReference(models.Model):
     object_id = models.BigIntegerField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["source", "record_type", "ref"], name="registry_extref_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "record_type", "ref"], name="registry_extref_unique")
+        ]
 
 
 class Licence(models.Model):
@@ -128,8 +132,12 @@ class Person(models.Model):
 
     class Meta:
         constraints = [_ref_constraint("registry_person_ref_unique")]
-        indexes = [models.Index(fields=["id_document_number", "id_document_type", "id_document_country"],
-                                name="registry_person_identity")]
+        indexes = [
+            models.Index(
+                fields=["id_document_number", "id_document_type", "id_document_country"],
+                name="registry_person_identity",
+            )
+        ]
 
     def personal_values(self) -> dict:
         """The personal fields, as committed to in ledger leaves (never published themselves)."""
@@ -149,8 +157,9 @@ class LedgerEntry(ImmutableRow):
     ledger_index = models.BigIntegerField(unique=True)
     record_secret = models.BinaryField()
     recorded_at = models.DateTimeField()
-    recorded_by_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                         on_delete=models.PROTECT, related_name="+")
+    recorded_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_by_token_id = models.BigIntegerField(null=True, blank=True)
     external_ref = models.CharField(max_length=200, blank=True, default="")
     source = models.CharField(max_length=200, blank=True, default="")
@@ -217,14 +226,19 @@ class Birth(LedgerEntry):
 
     newborn_id = models.CharField(max_length=11, unique=True)
     delivery = models.CharField(max_length=200, db_index=True)
-    pregnancy = models.ForeignKey(Pregnancy, null=True, blank=True, on_delete=models.PROTECT, related_name="births")
+    pregnancy = models.ForeignKey(
+        Pregnancy, null=True, blank=True, on_delete=models.PROTECT, related_name="births"
+    )
     facility = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     time = models.DateTimeField(db_index=True)
-    utc_offset = models.SmallIntegerField(default=0, help_text="minutes east of UTC where the birth took place")
+    utc_offset = models.SmallIntegerField(
+        default=0, help_text="minutes east of UTC where the birth took place"
+    )
     attendant = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     mother = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="births")
-    mother_absent_reason = models.CharField(max_length=16, choices=MotherAbsentReason.choices, blank=True,
-                                            default="")
+    mother_absent_reason = models.CharField(
+        max_length=16, choices=MotherAbsentReason.choices, blank=True, default=""
+    )
     sex = models.CharField(max_length=8, choices=Person.Sex.choices)
     weight_g = models.PositiveIntegerField(null=True, blank=True)
     outcome = models.CharField(max_length=8, choices=Outcome.choices)
@@ -232,8 +246,10 @@ class Birth(LedgerEntry):
     class Meta:
         constraints = [
             _ref_constraint("registry_birth_ref_unique"),
-            models.CheckConstraint(condition=Q(mother__isnull=False) | ~Q(mother_absent_reason=""),
-                                   name="registry_birth_mother_or_reason"),
+            models.CheckConstraint(
+                condition=Q(mother__isnull=False) | ~Q(mother_absent_reason=""),
+                name="registry_birth_mother_or_reason",
+            ),
         ]
 
     def access_scope(self) -> Scope:
@@ -250,8 +266,9 @@ class Registration(models.Model):
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField()
     is_late = models.BooleanField(default=False)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     completed_at = models.DateTimeField(null=True, blank=True)
     ledger_index = models.BigIntegerField(null=True, blank=True, unique=True)
 
@@ -302,18 +319,22 @@ class CustodyEvent(LedgerEntry):
     authority = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     decision_number = models.CharField(max_length=100, blank=True, default="")
     decided_on = models.DateField(null=True, blank=True)
-    adoption_agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    adoption_agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     adoptive_parents = models.ManyToManyField(Person, through="AdoptiveParent", related_name="+")
     # death
     cause = models.CharField(max_length=300, blank=True, default="")
     # correction
-    corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="corrections")
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
     corrected_field = models.CharField(max_length=40, blank=True, default="")
     new_value = models.JSONField(null=True, blank=True)
     reason = models.CharField(max_length=500, blank=True, default="")
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         constraints = [_ref_constraint("registry_custody_event_ref_unique")]
@@ -375,10 +396,12 @@ class AdoptionFile(models.Model):
     child = models.ForeignKey(Birth, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     adoption_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     adoptive_parents = models.JSONField(default=list)
-    stated_birth_mother = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
-                                            related_name="+")
-    stated_birth_facility = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT,
-                                              related_name="+")
+    stated_birth_mother = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    stated_birth_facility = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     stated_birth_date = models.DateField()
     filed_on = models.DateField()
     documents = models.JSONField(default=list)

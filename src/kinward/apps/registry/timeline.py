@@ -53,7 +53,13 @@ CORRECTABLE_FIELDS: dict[str, str] = {
 }
 COMMON_FIELDS = ("time", "facility", "recorded_by")
 FIELDS_BY_TYPE: dict[str, tuple[str, ...]] = {
-    "discharge": ("to", "relationship", "relationship_detail", "id_document_checked", "guardianship_document"),
+    "discharge": (
+        "to",
+        "relationship",
+        "relationship_detail",
+        "id_document_checked",
+        "guardianship_document",
+    ),
     "transfer": ("to_facility",),
     "abandonment_found": ("place", "found_by", "condition"),
     "adoption_order": ("authority", "decision_number", "decided_on", "adoptive_parents", "adoption_agency"),
@@ -84,8 +90,11 @@ class EventState:
 
 
 def _original_values(event) -> dict[str, Any]:
-    values = {name: getattr(event, attr, None) for name, attr in CORRECTABLE_FIELDS.items()
-              if attr != "adoptive_parent_ids"}
+    values = {
+        name: getattr(event, attr, None)
+        for name, attr in CORRECTABLE_FIELDS.items()
+        if attr != "adoptive_parent_ids"
+    }
     values["adoptive_parents"] = list(getattr(event, "adoptive_parent_ids", []) or [])
     return values
 

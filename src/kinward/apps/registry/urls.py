@@ -1,2 +1,13 @@
+from django.urls import path
+
+from kinward.apps.registry import views
+
 app_name = "registry"
-urlpatterns: list = []
+urlpatterns = [
+    path("children/", views.child_find, name="find"),
+    path("children/<str:newborn_id>/", views.child, name="child"),
+    path("review/", views.review, name="review"),
+    path("review/<str:newborn_id>/register", views.register, name="register"),
+    path("review/<str:newborn_id>/approve-late", views.approve_late, name="approve_late"),
+    path("transparency/", views.transparency, name="transparency"),
+]

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kinward.apps.accounts.authz import Actor
+from kinward.apps.registry.fastinsert import rows_insert
 from kinward.apps.registry.ledger import append_leaves, event_leaf, rfc3339
 from kinward.apps.registry.models import (
     AdoptiveParent,
@@ -28,8 +29,16 @@ from kinward.apps.registry.models import (
 from kinward.engines.ids import new_ids
 from kinward.engines.ledger import new_record_secret
 
-PERSON_FIELDS = ("id", "given_name", "family_name", "birth_date", "id_document_type", "id_document_number",
-                 "id_document_country", "phone")
+PERSON_FIELDS = (
+    "id",
+    "given_name",
+    "family_name",
+    "birth_date",
+    "id_document_type",
+    "id_document_number",
+    "id_document_country",
+    "phone",
+)
 
 
 def _persons(ids: set[int]) -> dict[int, Person]:
@@ -99,14 +108,21 @@ def births_write(births: list[Birth], *, actor: Actor | None) -> list[Birth]:
     indexes = append_leaves([birth_leaf(b, persons, staff) for b in births])
     for birth, index in zip(births, indexes, strict=True):
         birth.ledger_index = index
-    return Birth.objects.bulk_create(births)
+    return rows_insert(births)
 
 
 # --- custody events ------------------------------------------------------------------------------------------
 
 
-def custody_leaf(event: CustodyEvent, *, newborn_id: str, corrected_event_id: str | None,
-                 parents: list[int], persons: dict[int, Person], staff: dict[int, str]) -> bytes:
+def custody_leaf(
+    event: CustodyEvent,
+    *,
+    newborn_id: str,
+    corrected_event_id: str | None,
+    parents: list[int],
+    persons: dict[int, Person],
+    staff: dict[int, str],
+) -> bytes:
     def person(pk):
         return persons[pk].personal_values() if pk in persons else None
 
@@ -160,16 +176,24 @@ def custody_events_write(
     persons = _persons(person_ids)
     staff = _staff_names({e.recorded_by_id for e in events})
     leaves = [
-        custody_leaf(e, newborn_id=newborn[e.child_id],
-                     corrected_event_id=str(corrected[e.corrects_id]) if e.corrects_id else None,
-                     parents=parents.get(i, []), persons=persons, staff=staff)
+        custody_leaf(
+            e,
+            newborn_id=newborn[e.child_id],
+            corrected_event_id=str(corrected[e.corrects_id]) if e.corrects_id else None,
+            parents=parents.get(i, []),
+            persons=persons,
+            staff=staff,
+        )
         for i, e in enumerate(events)
     ]
     for event, index in zip(events, append_leaves(leaves), strict=True):
         event.ledger_index = index
-    created = CustodyEvent.objects.bulk_create(events)
-    links = [AdoptiveParent(event=created[i], person_id=p, position=n)
-             for i, ps in parents.items() for n, p in enumerate(ps)]
+    created = rows_insert(events)
+    links = [
+        AdoptiveParent(event=created[i], person_id=p, position=n)
+        for i, ps in parents.items()
+        for n, p in enumerate(ps)
+    ]
     if links:
         AdoptiveParent.objects.bulk_create(links)
     return created
@@ -191,14 +215,17 @@ def pregnancy_events_write(events: list[PregnancyEvent], *, actor: Actor | None)
             time=e.date.isoformat(),
             facility_id=e.facility_id,
             secret=bytes(e.record_secret),
-            personal={"pregnancy": e.pregnancy_id, "recorded_by": staff.get(e.recorded_by_id),
-                      "external_ref": [e.source, e.external_ref] if e.external_ref else None},
+            personal={
+                "pregnancy": e.pregnancy_id,
+                "recorded_by": staff.get(e.recorded_by_id),
+                "external_ref": [e.source, e.external_ref] if e.external_ref else None,
+            },
         )
         for e in events
     ]
     for event, index in zip(events, append_leaves(leaves), strict=True):
         event.ledger_index = index
-    return PregnancyEvent.objects.bulk_create(events)
+    return rows_insert(events)
 
 
 def registration_complete(registration: Registration, *, registry_agency_id: int | None) -> Registration:

@@ -6,7 +6,12 @@ import argparse
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+# `kinward ledger audit` checks the registry's own log in Kinward's database. The engine knows no database: the
+# web application sets this to its audit (rebuild the tree from the stored facts, check every signed checkpoint).
+DATABASE_AUDIT: Callable[[argparse.Namespace], int] | None = None
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,6 +55,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     leaf.add_argument("--leaf-data", type=Path, help="file with the leaf's exact bytes")
     leaf.add_argument("--leaf-hash", help="the RFC 9162 leaf hash, 64 hex digits")
     verify.set_defaults(func=_verify_proof)
+
+    audit = sub.add_parser(
+        "audit", help="rebuild the registry's log from the database and check it against every signed checkpoint"
+    )
+    audit.set_defaults(func=_database_audit)
+
+
+def _database_audit(args: argparse.Namespace) -> int:
+    if DATABASE_AUDIT is None:
+        print("kinward ledger audit: no Kinward database is available here", file=sys.stderr)
+        return 2
+    return DATABASE_AUDIT(args)
 
 
 def _key_file_stem(name: str) -> str:

@@ -1,0 +1,157 @@
+"""Builders for registry tests and for the access matrix's registry routes (test data only, invented names)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from django.utils import timezone
+
+from tests import factories as f
+from tests.conftest import actor_of
+
+_n = itertools.count(1)
+
+
+def a_birth(world, *, days_ago: float = 2, persona: str = "clerk", facility=None, **fields):
+    """A birth notified through the service by a clerk of the world's hospital."""
+    from kinward.apps.registry.services import PersonData, birth_notify
+
+    number = next(_n)
+    mother = fields.pop(
+        "mother",
+        PersonData(
+            given_name="Sekar",
+            family_name=f"Wulandari{number}",
+            birth_date=dt.date(1999, 4, 2),
+            sex="female",
+            id_document_type="national_id",
+            id_document_number=f"31740152049{number:05d}",
+            id_document_country="ID",
+            phone="+6281234567890",
+        ),
+    )
+    when = timezone.now().astimezone(dt.timezone(dt.timedelta(hours=7))) - dt.timedelta(days=days_ago)
+    return birth_notify(
+        actor=actor_of(world.people[persona]),
+        facility=facility or world.hospital,
+        time=when,
+        sex=fields.pop("sex", "female"),
+        outcome=fields.pop("outcome", "live"),
+        weight_g=fields.pop("weight_g", 3120),
+        mother=mother,
+        attendant_name=fields.pop("attendant_name", "Bidan Ratna Sari"),
+        **fields,
+    )
+
+
+def late_registration_pending(world):
+    """A birth registered late by another registrar of the same office, waiting for a second approval."""
+    from kinward.apps.registry.services import birth_register
+
+    birth = a_birth(world, days_ago=400)
+    other = f.person(world.registry, ["registrar"])
+    birth_register(actor=actor_of(other), birth=birth)
+    return birth
+
+
+def signed_log(world) -> int:
+    """Two births and a signed checkpoint; returns the log size."""
+    from kinward.apps.registry.selectors import checkpoint_size
+    from kinward.apps.registry.services import checkpoint_sign
+
+    a_birth(world)
+    a_birth(world)
+    return checkpoint_size(checkpoint_sign())
+
+
+def discharge_body(**overrides) -> dict:
+    body = {
+        "type": "discharge",
+        "time": (timezone.now() - dt.timedelta(hours=1)).isoformat(),
+        "to": {
+            "given_name": "Sekar",
+            "family_name": "Wulandari",
+            "sex": "female",
+            "id_document": {"type": "national_id", "number": "3174015204990007", "country": "ID"},
+        },
+        "relationship": "mother",
+        "id_document_checked": True,
+        "recorded_by": {"name": "Perawat Dewi", "role": "nurse"},
+    }
+    body.update(overrides)
+    return body
+
+
+def notification_body(world, **overrides) -> dict:
+    body = {
+        "facility_id": world.hospital.pk,
+        "time": (timezone.now() - dt.timedelta(hours=3)).isoformat(),
+        "sex": "female",
+        "outcome": "live",
+        "weight_g": 3120,
+        "mother": {
+            "given_name": "Sekar",
+            "family_name": "Wulandari",
+            "birth_date": "1999-04-02",
+            "sex": "female",
+            "id_document": {"type": "national_id", "number": "3174015204990007", "country": "ID"},
+            "phone": "+6281234567890",
+        },
+        "attendant": {"name": "Bidan Ratna Sari", "role": "midwife"},
+    }
+    body.update(overrides)
+    return body
+
+
+def offline_batch_body(world, **overrides) -> dict:
+    from kinward.engines.ids import new_id
+
+    newborn_id = new_id()
+    body = {
+        "births": [notification_body(world, newborn_id=newborn_id)],
+        "custody_events": [discharge_body(newborn_id=newborn_id)],
+    }
+    body.update(overrides)
+    return body
+
+
+def fhir_bundle(world, **child) -> dict:
+    """A FHIR R4 birth-notification Bundle (child Patient, mother RelatedPerson, birth weight, facility)."""
+    patient = {
+        "resourceType": "Patient",
+        "gender": "female",
+        "birthDate": "2026-11-30",
+        "extension": [
+            {
+                "url": "http://hl7.org/fhir/StructureDefinition/patient-birthTime",
+                "valueDateTime": (timezone.now() - dt.timedelta(hours=2)).isoformat(),
+            }
+        ],
+    }
+    patient.update(child)
+    return {
+        "resourceType": "Bundle",
+        "type": "message",
+        "entry": [
+            {"resource": patient},
+            {
+                "resource": {
+                    "resourceType": "RelatedPerson",
+                    "relationship": [{"coding": [{"code": "MTH"}]}],
+                    "name": [{"family": "Wulandari", "given": ["Sekar"]}],
+                    "birthDate": "1999-04-02",
+                    "identifier": [{"value": "3174015204990007", "assigner": {"display": "ID"}}],
+                    "telecom": [{"system": "phone", "value": "+6281234567890"}],
+                }
+            },
+            {
+                "resource": {
+                    "resourceType": "Observation",
+                    "code": {"coding": [{"system": "http://loinc.org", "code": "8339-4"}]},
+                    "valueQuantity": {"value": 3.12, "code": "kg"},
+                }
+            },
+            {"resource": {"resourceType": "Organization", "identifier": [{"value": str(world.hospital.pk)}]}},
+        ],
+    }

@@ -1,0 +1,145 @@
+"""`kinward import`: a synthetic dataset through the registry's write path, rejected records reported with file,
+line, ref, field and reason, and a re-import that changes nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kinward.apps.audit.models import AuditEntry
+from kinward.apps.registry.importer import dataset_import
+from kinward.apps.registry.ledger_audit import ledger_audit
+from kinward.apps.registry.models import Birth, CustodyEvent, LedgerLeaf, Person, PregnancyEvent
+from kinward.apps.registry.timeline import child_status
+from kinward.engines.synth.generate import SynthOptions, generate_dataset
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("synth") / "country"
+    generate_dataset(folder, SynthOptions(births=300, seed=11))
+    return folder
+
+
+def counts_of(folder) -> dict:
+    return json.loads((folder / "manifest.json").read_text())["counts"]
+
+
+def test_a_synthetic_dataset_is_imported_completely_with_a_leaf_per_fact(world, dataset):
+    report = dataset_import(dataset, batch_size=100)
+    assert report.total_rejected == 0, report.problems[:3]
+    assert report.accepted == counts_of(dataset)
+    facts = Birth.objects.count() + CustodyEvent.objects.count() + PregnancyEvent.objects.count()
+    assert (
+        facts
+        == LedgerLeaf.objects.count()
+        == counts_of(dataset)["births"]
+        + counts_of(dataset)["custody_events"]
+        + counts_of(dataset)["pregnancy_events"]
+    )
+    assert Birth.objects.filter(external_ref="B-0000001", source=report.source).exists()
+    assert AuditEntry.objects.filter(action="registry.import", object_type="births").exists()
+    assert ledger_audit().ok
+
+
+def test_importing_the_same_dataset_again_changes_nothing(world, dataset):
+    dataset_import(dataset)
+    rows, leaves = (
+        (Birth.objects.count(), Person.objects.count(), CustodyEvent.objects.count()),
+        LedgerLeaf.objects.count(),
+    )
+    again = dataset_import(dataset)
+    assert sum(again.accepted.values()) == 0 and again.total_rejected == 0
+    assert again.unchanged == counts_of(dataset)
+    assert (Birth.objects.count(), Person.objects.count(), CustodyEvent.objects.count()) == rows
+    assert LedgerLeaf.objects.count() == leaves
+
+
+def test_a_broken_record_is_rejected_alone_with_file_line_ref_field_and_reason(world, dataset, tmp_path):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(dataset, broken)
+    births = (broken / "births.jsonl").read_text().splitlines()
+    record = json.loads(births[4])
+    record["sex"] = "girl"
+    births[4] = json.dumps(record)
+    (broken / "births.jsonl").write_text("\n".join(births) + "\n")
+    events = [json.loads(line) for line in (broken / "custody_events.jsonl").read_text().splitlines()]
+    dependent = sum(1 for e in events if e["child"] == record["ref"])
+
+    report = dataset_import(broken)
+    assert report.rejected["births"] == 1 and report.accepted["births"] == counts_of(dataset)["births"] - 1
+    problem = next(p for p in report.problems if p.file == "births.jsonl")
+    assert (problem.line, problem.ref, problem.field) == (5, record["ref"], "sex")
+    assert "girl" in problem.reason
+    assert report.rejected["custody_events"] == dependent
+    assert all("was rejected" in p.reason for p in report.problems if p.file == "custody_events.jsonl")
+    assert not Birth.objects.filter(external_ref=record["ref"]).exists()
+
+
+def test_a_record_the_registry_refuses_is_reported_with_its_reason(world, dataset, tmp_path):
+    import shutil
+
+    broken = tmp_path / "attendant"
+    shutil.copytree(dataset, broken)
+    staff = [json.loads(line) for line in (broken / "staff.jsonl").read_text().splitlines()]
+    births = (broken / "births.jsonl").read_text().splitlines()
+    record = json.loads(births[0])
+    record["attendant"] = next(s["ref"] for s in staff if s["agency"] != record["facility"])
+    births[0] = json.dumps(record)
+    (broken / "births.jsonl").write_text("\n".join(births) + "\n")
+    report = dataset_import(broken)
+    problem = next(p for p in report.problems if p.file == "births.jsonl")
+    assert (problem.line, problem.ref, problem.field) == (1, record["ref"], "attendant")
+    assert problem.reason.endswith("does not work at the facility of birth")
+
+
+def test_imported_statuses_and_corrections_follow_the_interchange_rules(world, dataset):
+    from kinward.engines.interchange import apply_corrections
+
+    report = dataset_import(dataset)
+    events = [json.loads(line) for line in (dataset / "custody_events.jsonl").read_text().splitlines()]
+    by_child: dict[str, list[dict]] = {}
+    for e in events:
+        by_child.setdefault(e["child"], []).append(e)
+    expected_status = {
+        "discharge": "discharged",
+        "transfer": "transferred",
+        "abandonment_found": "abandoned",
+        "adoption_order": "adopted",
+        "death": "died",
+    }
+    checked = 0
+    for ref, evs in list(by_child.items())[:40]:
+        originals = [e for e in evs if e["type"] != "correction"]
+        current = [apply_corrections(e, [c for c in evs if c.get("corrects") == e["ref"]]) for e in originals]
+        last = max(current, key=lambda e: e["time"])
+        birth = Birth.objects.get(external_ref=ref, source=report.source)
+        mine = list(birth.custody_events.all())
+        for e in mine:
+            e.adoptive_parent_ids = []
+        assert child_status(birth.outcome, mine) == expected_status[last["type"]]
+        checked += 1
+    assert checked == 40
+    correction = next(e for e in events if e["type"] == "correction")
+    corrected = CustodyEvent.objects.get(external_ref=correction["corrects"], source=report.source)
+    from kinward.apps.registry.models import Staff
+    from kinward.apps.registry.timeline import event_states
+
+    states = event_states(list(corrected.child.custody_events.all()))
+    state = next(s for s in states if s.event.pk == corrected.pk)
+    field = correction["field"]
+    if field == "recorded_by":
+        assert state.values["recorded_by"] == Staff.objects.get(external_ref=correction["new_value"]).pk
+    assert state.corrected_fields == [field]
+
+
+def test_the_import_command_prints_counts_and_rejections(world, dataset, capsys):
+    from kinward.cli import main
+
+    code = main(["import", str(dataset), "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 0 and "births" in out and str(counts_of(dataset)["births"]) in out
+    assert Birth.objects.count() == counts_of(dataset)["births"]
