@@ -165,7 +165,12 @@ def test_decisions_need_a_reason_and_a_label_and_are_recorded_with_who_and_when(
         reason="a mother asking for help",
         note="call the hotline team",
     )
-    assert (helped.route_target, helped.label, helped.note) == ("support", "review", "call the hotline team")
+    assert (helped.label, helped.note) == ("review", "call the hotline team")
+    from kinward.apps.tips.models import Tip
+
+    routed = Tip.objects.get(pk=int(helped.route_target.removeprefix("support:TIP-")))
+    assert routed.status == "new" and "call the hotline team" in routed.what_happened
+    assert routed.region == imported["p-2"].agency.region
     assert AuditEntry.objects.filter(action="watch.post.decide", object_id=str(post.pk)).exists()
     caseworker = actor_of(world.people["caseworker"])
     from kinward.apps.accounts.authz import AccessDenied

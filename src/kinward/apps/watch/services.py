@@ -464,10 +464,26 @@ def post_decide(
             route_target=ROUTE_TARGET_SUPPORT if outcome == Decision.Outcome.NEEDS_HELP else "",
             model_version_at_decision=post.model_version,
         )
+        if outcome == Decision.Outcome.NEEDS_HELP:
+            decision.route_target = f"{ROUTE_TARGET_SUPPORT}:{_tip_for_support(post, note).number}"
+            decision.save(update_fields=["route_target"])
         post.status = outcome
         post.save(update_fields=["status"])
         audit_record(actor=actor, action="watch.post.decide", object_type="watch_post", object_id=post.pk)
     return decision
+
+
+def _tip_for_support(post: Post, note: str):
+    """A person in distress is routed to support, not enforcement: the post becomes a tip in the triage queue of
+    the post's region, where analysts pass it to the services that can help."""
+    from kinward.apps.tips.models import Tip
+    from kinward.apps.tips.services import tip_submit
+
+    where = post.url or post.platform or "online post"
+    text = f"Routed from online post {post.pk} ({post.platform or 'unknown platform'}): a person who may need " \
+           f"help. {note}\n\n{post.text}"
+    return tip_submit(category=Tip.Category.OTHER, what_happened=text[:5000], where=where[:500],
+                      region=post.agency.region, language=post.lang or "").tip
 
 
 # --- retraining --------------------------------------------------------------------------------------------
