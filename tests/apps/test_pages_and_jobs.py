@@ -134,3 +134,16 @@ def test_the_demo_fills_every_module_once_and_each_role_can_sign_in(db, settings
     client = Client()
     response = client.post(reverse("core:login"), {"username": "registrar", "password": DEMO_PASSWORD})
     assert response.status_code == 302
+
+
+def test_each_role_home_lists_the_queues_of_its_modules(world, as_person):
+    def titles(persona):
+        return {item.title for item in as_person(persona).get(reverse("core:home")).context["page"].attention}
+
+    assert {"New red-flag alerts in your region", "New public tips to triage",
+            "Risky online posts waiting for review"} <= titles("analyst")
+    assert "Birth notifications waiting for registration" in titles("registrar")
+    assert {"Referrals waiting for your agency's answer", "Case closures to approve",
+            "Reunifications waiting for your decision"} <= titles("case_supervisor")
+    assert "DNA matches waiting for lab review" in titles("dna_analyst")
+    assert titles("clerk") == set()

@@ -28,6 +28,23 @@ class HomePage:
     attention: list[AttentionItem] = field(default_factory=list)
 
 
+def _reunification_attention(actor: Actor, attention: list[AttentionItem]) -> None:
+    """Match proposals waiting at the step this person takes: lab review, safeguarding, or the decision."""
+    from kinward.apps.reunification.models import MatchProposal
+    from kinward.apps.reunification.selectors import match_queue
+
+    steps = (
+        ("reunification.match.review", MatchProposal.Status.PENDING_LAB_REVIEW, "DNA matches waiting for lab review"),
+        ("reunification.safeguarding.assess", MatchProposal.Status.PENDING_SAFEGUARDING,
+         "DNA matches waiting for a safeguarding assessment"),
+        ("reunification.decide", MatchProposal.Status.PENDING_DECISION, "Reunifications waiting for your decision"),
+    )
+    for action, status, title in steps:
+        if authorize(actor, action).allowed and authorize(actor, "reunification.match.view").allowed:
+            attention.append(AttentionItem(title, match_queue(actor=actor, status=status).count(),
+                                           "/reunification/matches/"))
+
+
 def home_page(*, actor: Actor) -> HomePage:
     """The role-specific home page: notifications and the queues that wait for this person."""
     cat = catalogue()
@@ -62,6 +79,12 @@ def home_page(*, actor: Actor) -> HomePage:
 
         new_tips = tip_queue(actor=actor, status="new").count()
         attention.append(AttentionItem("New public tips to triage", new_tips, "/tips/triage/"))
+    if authorize(actor, "watch.post.review").allowed:
+        from kinward.apps.watch.selectors import post_queue
+
+        attention.append(AttentionItem("Risky online posts waiting for review", post_queue(actor=actor).count(),
+                                       "/watch/"))
+    _reunification_attention(actor, attention)
     if authorize(actor, "audit.view").allowed:
         denied = AuditEntry.objects.filter(outcome=AuditEntry.Outcome.DENIED, at__gte=since).count()
         attention.append(AttentionItem("Denied attempts in the last 24 hours", denied, "/audit/?outcome=denied"))
