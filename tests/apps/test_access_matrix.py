@@ -169,6 +169,13 @@ ACCESS = {
                                                         args=[rh.late_registration_pending(w).newborn_id]),
                               {"registrar"}, 302),
     "registry:transparency": ("GET", lambda w: reverse("registry:transparency"), EVERYONE, 200),
+    "registry:certificate_issue": ("POST", lambda w: reverse("registry:certificate_issue",
+                                   args=[rh.registered_birth(w).newborn_id]), {"registrar"}, 302),
+    "registry:certificate": ("GET", lambda w: reverse("registry:certificate",
+                             args=[rh.issued_certificate(w).pk]), {"registrar"}, 200),
+    "registry:verify": ("GET", lambda w: reverse("registry:verify"), EVERYONE, 200),
+    "POST /api/v1/registry/verify": ("POST", lambda w: "/api/v1/registry/verify", EVERYONE, 200),
+    "GET /api/v1/registry/issuer-keys": ("GET", lambda w: "/api/v1/registry/issuer-keys", EVERYONE, 200),
     "POST /api/v1/registry/notifications": ("POST", lambda w: "/api/v1/registry/notifications",
                                             {"clerk", "facility_supervisor", "token"}, 201),
     "GET /api/v1/registry/notifications": ("GET", lambda w: "/api/v1/registry/notifications", {"registrar"}, 200),
@@ -299,6 +306,7 @@ POST_BODIES = {
     "POST /api/v1/registry/batches": lambda w: rh.offline_batch_body(w),
     "POST /api/v1/registry/fhir/Bundle": lambda w: rh.fhir_bundle(w),
     "POST /api/v1/registry/children/{newborn_id}/custody-events": lambda w: rh.discharge_body(),
+    "POST /api/v1/registry/verify": lambda w: {"text": "KW1:NOT-A-CERTIFICATE"},
 }
 
 

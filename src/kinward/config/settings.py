@@ -150,6 +150,9 @@ IDEMPOTENCY_KEY_HOURS = env_int("KINWARD_IDEMPOTENCY_KEY_HOURS", 48)
 LEDGER_KEY_FILE = Path(os.environ.get("KINWARD_LEDGER_KEY_FILE", KEYS_DIR / "ledger.signer"))
 LEDGER_ORIGIN = os.environ.get("KINWARD_LEDGER_ORIGIN", "kinward.local/registry")
 REGISTRATION_LATE_DAYS = env_int("KINWARD_REGISTRATION_LATE_DAYS", 60)
+# Birth-certificate signer keys: one per issuing office, `<stem>-<agency id><suffix>` next to this path, and
+# the published key list `<stem>-keys.json` beside them (created 0600 on first use unless production).
+CERTIFICATE_KEY_FILE = Path(os.environ.get("KINWARD_CERTIFICATE_KEY_FILE", KEYS_DIR / "issuer.pem"))
 
 # --- public tip line ---------------------------------------------------------------------------------------
 TIP_ATTACHMENT_MAX_BYTES = env_int("KINWARD_TIP_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)

@@ -155,3 +155,20 @@ def fhir_bundle(world, **child) -> dict:
             {"resource": {"resourceType": "Organization", "identifier": [{"value": str(world.hospital.pk)}]}},
         ],
     }
+
+
+def registered_birth(world):
+    """A birth of the world's hospital, registered on time by the world's registrar."""
+    from kinward.apps.registry.services import birth_register
+
+    birth = a_birth(world, days_ago=3)
+    birth_register(actor=actor_of(world.people["registrar"]), birth=birth)
+    return birth
+
+
+def issued_certificate(world):
+    """A birth certificate the world's registrar issued for a registered birth."""
+    from kinward.apps.registry.certificates import certificate_issue
+
+    birth = registered_birth(world)
+    return certificate_issue(actor=actor_of(world.people["registrar"]), newborn_id=birth.newborn_id)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from kinward.apps.alerts import selectors, services
 from kinward.apps.alerts.models import Alert
+from kinward.apps.core.forms import add_service_errors
 
 
 class DecisionForm(forms.Form):
@@ -59,8 +60,7 @@ def decide(request: HttpRequest, alert_id: int) -> HttpResponse:
         try:
             _apply_decision(request, alert, data["decision"], data["reason"], data["into"])
         except ValidationError as invalid:
-            for field_name, errors in invalid.message_dict.items():
-                form.add_error(field_name if field_name in form.fields else None, errors)
+            add_service_errors(form, invalid)
         else:
             messages.success(request, _("Your decision is recorded."))
             return redirect("alerts:detail", alert_id=alert.pk)

@@ -24,19 +24,7 @@ from kinward.apps.cases.catalogue import (
 )
 from kinward.apps.cases.export import cases_csv
 from kinward.apps.cases.models import Case, ClosureRequest, Referral
-
-
-def _apply(form, call) -> bool:
-    """Run a service with a valid form's data; put a refusal on the form. True when it went through."""
-    if not form.is_valid():
-        return False
-    try:
-        call(form.cleaned_data)
-    except ValidationError as invalid:
-        for name, errors in invalid.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-        return False
-    return True
+from kinward.apps.core.forms import apply_form
 
 
 @login_required
@@ -63,7 +51,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
     form = f.CaseForm(request.POST or None)
     if request.method == "POST":
         made = {}
-        if _apply(form, lambda d: made.setdefault("case", services.case_open(actor=request.actor, **d))):
+        if apply_form(form, lambda d: made.setdefault("case", services.case_open(actor=request.actor, **d))):
             messages.success(request, _("Case opened."))
             return redirect("cases:detail", case_id=made["case"].pk)
         return render(request, "cases/create.html", {"form": form}, status=400)
@@ -167,7 +155,7 @@ def case_act(request: HttpRequest, case_id: int, what: str) -> HttpResponse:
     case = selectors.case_for_manage(actor=request.actor, case_id=case_id)
     extra = {"own_agency_id": case.agency_id} if what == "refer" else {}
     form = ACT_FORMS[what](request.POST, prefix=what, **extra)
-    if _apply(form, lambda d: CASE_ACTS[what](request.actor, case, d)):
+    if apply_form(form, lambda d: CASE_ACTS[what](request.actor, case, d)):
         messages.success(request, _("Recorded."))
         return redirect("cases:detail", case_id=case.pk)
     view = selectors.case_view(actor=request.actor, case_id=case.pk)
@@ -287,7 +275,7 @@ def referral_act(request: HttpRequest, referral_id: int, what: str) -> HttpRespo
         raise Http404(what)
     form_class, call = calls[what]
     form = form_class(request.POST, prefix=what)
-    if _apply(form, call):
+    if apply_form(form, call):
         messages.success(request, _("Recorded."))
         return redirect("cases:referral", referral_id=referral.pk)
     return render(
@@ -310,7 +298,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 
         require(request.actor, "cases.service.declare", object_type="agency_service")
         agency = Agency.objects.get(pk=request.actor.agency_id)
-        if _apply(form, lambda d: services.agency_service_declare(actor=request.actor, agency=agency, **d)):
+        if apply_form(form, lambda d: services.agency_service_declare(actor=request.actor, agency=agency, **d)):
             messages.success(request, _("Recorded."))
             return redirect("cases:directory")
     kinds = service_catalogue().kinds

@@ -37,6 +37,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry(_("Find a child"), "registry:find", "registry.birth.view"),
     NavEntry(_("Births to register"), "registry:review", "registry.birth.register"),
     NavEntry(_("Transparency log"), "registry:transparency", None),
+    NavEntry(_("Check a birth certificate"), "registry:verify", None),
     NavEntry(_("API documentation"), "api:openapi-view", None),
 )
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from kinward.apps.accounts import services as account_services
+from kinward.apps.core.forms import add_service_errors
 from kinward.apps.core.selectors import home_page
 
 
@@ -82,8 +83,7 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
                 new_password=form.cleaned_data["new_password"],
             )
         except ValidationError as invalid:
-            for field_name, errors in invalid.message_dict.items():
-                form.add_error(field_name if field_name in form.fields else None, errors)
+            add_service_errors(form, invalid)
         else:
             update_session_auth_hash(request, request.user)
             messages.success(request, _("Your password is changed."))

@@ -603,3 +603,53 @@ def log_consistency(request: HttpRequest, first: int, second: int):
 from kinward.apps.registry.fhir import router as fhir_router  # noqa: E402  (mounted under this router)
 
 router.add_router("/fhir", fhir_router)
+
+
+# --- birth certificates: public verification and the issuer key list (certificates.py) ----------------------
+
+
+class VerifyIn(Schema):
+    """A certificate as its text (`KW1:...`) or as a base64 PNG/JPEG photo of its QR code (at most 2 MiB)."""
+
+    text: str | None = Field(None, max_length=4096)
+    image_base64: str | None = Field(None, max_length=2_796_204)
+
+
+class VerifyOut(Schema):
+    valid: bool
+    reason: str = Field(description="empty when valid; else the engine's reason code or unreadable_image")
+    facts: dict[str, Any] = Field(description="the minimal birth facts of a valid certificate")
+
+
+@router.post(
+    "/verify",
+    auth=None,
+    response={200: VerifyOut, 422: ErrorOut},
+    summary="Verify a birth certificate (public, anonymous; only a per-day count of outcomes is kept)",
+)
+def certificate_verify(request: HttpRequest, body: VerifyIn):
+    from kinward.apps.registry import certificates
+
+    if (body.text is None) == (body.image_base64 is None):
+        raise ValidationError({"text": "give exactly one of text or image_base64"})
+    if body.image_base64 is not None:
+        try:
+            image = base64.b64decode(body.image_base64, validate=True)
+        except ValueError:
+            raise ValidationError({"image_base64": "not valid base64"}) from None
+        verdict = certificates.certificate_verify(image=image)
+    else:
+        verdict = certificates.certificate_verify(text=body.text)
+    return VerifyOut(valid=verdict.valid, reason=verdict.reason, facts=verdict.facts)
+
+
+@router.get(
+    "/issuer-keys",
+    auth=None,
+    response=list[dict[str, Any]],
+    summary="The published public keys of the offices that sign birth certificates (JSON key list)",
+)
+def issuer_keys(request: HttpRequest):
+    from kinward.apps.registry import certificates
+
+    return certificates.published_keys()

@@ -362,11 +362,30 @@ class Certificate(models.Model):
     issued_on = models.DateField()
     issued_by = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     text = models.TextField()
+    # Set for certificates Kinward signs itself (certificates.py); empty/null for imported ones.
+    kid = models.CharField(max_length=32, blank=True, default="", help_text="hex of the signing key's kid")
+    issued_at = models.DateTimeField(null=True, blank=True)
+    issued_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     external_ref = models.CharField(max_length=200, blank=True, default="")
     source = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         constraints = [_ref_constraint("registry_certificate_ref_unique")]
+
+
+class CertificateVerificationCount(models.Model):
+    """How many certificate verifications ended with each outcome on one day; nothing about who verified."""
+
+    day = models.DateField()
+    outcome = models.CharField(max_length=32)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "outcome"], name="registry_cert_verification_day_outcome")
+        ]
 
 
 class AbandonmentReport(models.Model):

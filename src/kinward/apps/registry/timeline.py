@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from kinward.engines.interchange.format import CUSTODY_EVENT_FIELDS
+
 STATUS_IN_FACILITY = "in_facility"
 STATUS_STILLBORN = "stillborn"
 STATUS_BY_EVENT = {
@@ -52,18 +54,10 @@ CORRECTABLE_FIELDS: dict[str, str] = {
     "cause": "cause",
 }
 COMMON_FIELDS = ("time", "facility", "recorded_by")
+# The fields each custody event type carries, as the interchange format defines them (a correction's own fields
+# are not corrected in turn).
 FIELDS_BY_TYPE: dict[str, tuple[str, ...]] = {
-    "discharge": (
-        "to",
-        "relationship",
-        "relationship_detail",
-        "id_document_checked",
-        "guardianship_document",
-    ),
-    "transfer": ("to_facility",),
-    "abandonment_found": ("place", "found_by", "condition"),
-    "adoption_order": ("authority", "decision_number", "decided_on", "adoptive_parents", "adoption_agency"),
-    "death": ("cause",),
+    kind: fields for kind, fields in CUSTODY_EVENT_FIELDS.items() if kind != "correction"
 }
 
 

@@ -13,21 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kinward.apps.accounts.authz import authorize
+from kinward.apps.core.forms import apply_form
 from kinward.apps.reunification import forms, selectors, services
 from kinward.apps.reunification.models import GenotypeImport, MatchProposal
-
-
-def _apply(form, call) -> bool:
-    """Run a service with a valid form; put its ValidationError on the form's fields. True when it succeeded."""
-    if not form.is_valid():
-        return False
-    try:
-        call(form.cleaned_data)
-    except ValidationError as invalid:
-        for name, errors in invalid.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-        return False
-    return True
 
 
 @login_required
@@ -36,7 +24,7 @@ def tracing_list(request: HttpRequest) -> HttpResponse:
     found = selectors.tracing_requests(actor=actor, status=request.GET.get("status", ""))
     form = forms.TracingForm(request.POST or None)
     created = []
-    if request.method == "POST" and _apply(
+    if request.method == "POST" and apply_form(
         form,
         lambda d: created.append(
             services.tracing_request_create(actor=actor, **forms.TracingForm.service_args(d))
@@ -57,7 +45,7 @@ def tracing_detail(request: HttpRequest, request_id: int) -> HttpResponse:
     actor = request.actor
     tracing = selectors.tracing_request_open(actor=actor, request_id=request_id)
     form = forms.MemberForm(request.POST or None)
-    if request.method == "POST" and _apply(
+    if request.method == "POST" and apply_form(
         form, lambda d: services.family_member_add(actor=actor, tracing_request=tracing, **d)
     ):
         messages.success(request, _("The family member is added."))
@@ -76,7 +64,7 @@ def children(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     found = selectors.rescued_children(actor=actor)
     form = forms.ChildForm(request.POST or None)
-    if request.method == "POST" and _apply(form, lambda d: services.rescued_child_record(actor=actor, **d)):
+    if request.method == "POST" and apply_form(form, lambda d: services.rescued_child_record(actor=actor, **d)):
         messages.success(request, _("The child is recorded."))
         return redirect("reunification:children")
     return render(
@@ -107,7 +95,7 @@ def samples(request: HttpRequest) -> HttpResponse:
         d.pop("donor_child", None), d.pop("donor_member", None)
         services.dna_sample_record(actor=actor, donor_child=child, donor_member=member, **d)
 
-    if request.method == "POST" and _apply(form, record):
+    if request.method == "POST" and apply_form(form, record):
         messages.success(request, _("The sample is registered with its collection event."))
         return redirect("reunification:samples")
     rows = [(s, selectors.typed_loci(s)) for s in Paginator(found, 50).get_page(request.GET.get("page"))]
@@ -124,7 +112,7 @@ def sample_detail(request: HttpRequest, sample_id: int) -> HttpResponse:
     actor = request.actor
     sample = selectors.sample_open(actor=actor, sample_id=sample_id)
     form = forms.CustodyForm(request.POST or None)
-    if request.method == "POST" and _apply(
+    if request.method == "POST" and apply_form(
         form, lambda d: services.sample_custody_record(actor=actor, sample=sample, **d)
     ):
         messages.success(request, _("The custody event is recorded."))
@@ -256,7 +244,7 @@ def match_detail(request: HttpRequest, match_id: int) -> HttpResponse:
         extra = {}
         if step == "safeguarding":  # the alerts shown on this page are the ones the assessment saw
             extra["red_flag_alerts"] = [a.pk for a in selectors.family_red_flags(actor=actor, match=match)]
-        if _apply(bound, lambda d: service(actor=actor, match=match, **d, **extra)):
+        if apply_form(bound, lambda d: service(actor=actor, match=match, **d, **extra)):
             messages.success(request, _("Recorded."))
             return redirect("reunification:match_detail", match_id=match.pk)
     step_forms = []

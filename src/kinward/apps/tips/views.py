@@ -13,15 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kinward.apps.core.forms import add_service_errors
 from kinward.apps.tips import selectors, services
 from kinward.apps.tips.forms import AddInformationForm, ReceiptCodeForm, TipForm, TriageForm
 from kinward.apps.tips.models import Tip
 from kinward.apps.tips.ratelimit import RateLimited, rate_check
-
-
-def _add_errors(form, invalid: ValidationError) -> None:
-    for field_name, errors in invalid.message_dict.items():
-        form.add_error(field_name if field_name in form.fields else None, errors)
 
 
 def _rate_limited(request: HttpRequest, limited: RateLimited) -> HttpResponse:
@@ -60,7 +56,7 @@ def submit(request: HttpRequest) -> HttpResponse:
                 language=get_language(),
             )
         except ValidationError as invalid:
-            _add_errors(form, invalid)
+            add_service_errors(form, invalid)
         else:
             return render(request, "tips/receipt.html", {"receipt_code": submitted.receipt_code})
     return render(request, "tips/submit.html", {"form": form}, status=400)
@@ -81,7 +77,7 @@ def status(request: HttpRequest) -> HttpResponse:
         try:
             tip = selectors.tip_status_check(receipt_code=code_form.cleaned_data["receipt_code"])
         except ValidationError as invalid:
-            _add_errors(code_form, invalid)
+            add_service_errors(code_form, invalid)
         else:
             return _status_page(request, tip, code_form.cleaned_data["receipt_code"])
     return render(request, "tips/status.html", {"code_form": code_form}, status=400)
@@ -127,7 +123,7 @@ def add_information(request: HttpRequest) -> HttpResponse:
                 attachments=form.cleaned_data["attachments"],
             )
         except ValidationError as invalid:
-            _add_errors(form, invalid)
+            add_service_errors(form, invalid)
         else:
             return _status_page(request, tip, code, added=True)
     return _status_page(request, tip, code, add_form=form, http_status=400)
@@ -202,7 +198,7 @@ def act(request: HttpRequest, tip_id: int) -> HttpResponse:
                 assignee=request.user,
             )
         except ValidationError as invalid:
-            _add_errors(form, invalid)
+            add_service_errors(form, invalid)
         else:
             messages.success(request, _("Your decision is recorded."))
             return redirect("tips:detail", tip_id=tip.pk)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from kinward.apps.audit.services import require
+from kinward.apps.core.forms import add_service_errors
 from kinward.apps.watch import selectors, services
 from kinward.apps.watch.highlight import highlighted_html
 from kinward.apps.watch.models import Decision, Post
@@ -66,11 +67,6 @@ class SourceForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("File (.jsonl or .csv)"))
     platform = forms.CharField(label=_("Platform"), required=False, max_length=100)
-
-
-def _form_errors(form: forms.Form, invalid: ValidationError) -> None:
-    for field_name, errors in invalid.message_dict.items():
-        form.add_error(field_name if field_name in form.fields else None, errors)
 
 
 @login_required
@@ -129,7 +125,7 @@ def decide(request: HttpRequest, post_id: int) -> HttpResponse:
                 note=data["note"],
             )
         except ValidationError as invalid:
-            _form_errors(form, invalid)
+            add_service_errors(form, invalid)
         else:
             messages.success(request, _("Your decision is recorded."))
             return redirect("watch:post", post_id=post.pk)
@@ -161,7 +157,7 @@ def submit(request: HttpRequest) -> HttpResponse:
                 screenshot=upload.read() if upload else None,
             )
         except ValidationError as invalid:
-            _form_errors(form, invalid)
+            add_service_errors(form, invalid)
         else:
             if result.created:
                 messages.success(request, _("The post is stored and classified."))
@@ -179,7 +175,7 @@ def sources(request: HttpRequest) -> HttpResponse:
         try:
             services.source_create(actor=request.actor, **form.cleaned_data)
         except ValidationError as invalid:
-            _form_errors(form, invalid)
+            add_service_errors(form, invalid)
         else:
             messages.success(request, _("The feed is added; it is polled within a few minutes."))
             return redirect("watch:sources")
@@ -214,7 +210,7 @@ def import_file(request: HttpRequest) -> HttpResponse:
                 platform=form.cleaned_data["platform"],
             )
         except ValidationError as invalid:
-            _form_errors(form, invalid)
+            add_service_errors(form, invalid)
         else:
             messages.success(
                 request,
