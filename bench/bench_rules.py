@@ -126,12 +126,17 @@ def events(evaluator: IncrementalEvaluator, count: int) -> list[tuple[str, dict]
     con = evaluator.con
     rows = con.execute(
         "SELECT b.ref, b.mother, b.facility, s.ref FROM births b JOIN staff s ON s.agency = b.facility "
-        "WHERE b.outcome = 'live' AND b.mother IS NOT NULL AND hash(b.ref) % 97 = 0 "
+        "WHERE b.outcome = 'live' AND b.mother IS NOT NULL AND hash(b.ref) % 41 = 0 "
         "QUALIFY row_number() OVER (PARTITION BY b.ref) = 1 ORDER BY b.ref LIMIT ?",
         [count],
     ).fetchall()
     agency = con.execute("SELECT ref FROM agencies WHERE kind = 'adoption_agency' LIMIT 1").fetchone()
     return [KINDS[i % len(KINDS)](i, *row, agency[0] if agency else "none") for i, row in enumerate(rows)]
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile of sorted values (nearest rank below)."""
+    return values[int(q * (len(values) - 1))]
 
 
 def run(births: int, seed: int, n_events: int) -> dict:
@@ -147,13 +152,15 @@ def run(births: int, seed: int, n_events: int) -> dict:
     evaluator = IncrementalEvaluator.open(folder, ruleset)
     open_s = time.perf_counter() - start
     times, cpu = [], []
+    load_before = os.getloadavg()[0]
     for record_type, record in events(evaluator, n_events):
         t0, c0 = time.perf_counter(), time.process_time()
         evaluator.add(record_type, record)
         times.append((time.perf_counter() - t0) * 1000)
         cpu.append((time.process_time() - c0) * 1000)
     times.sort()
-    load = os.getloadavg()[0]
+    cpu.sort()
+    load = max(load_before, os.getloadavg()[0])
     return {
         "births": births,
         "generator": generator,
@@ -164,8 +171,9 @@ def run(births: int, seed: int, n_events: int) -> dict:
         "alerts": len(result.alerts),
         "incremental_open_s": round(open_s, 1),
         "event_ms_median": round(statistics.median(times), 1),
-        "event_ms_p90": round(times[int(0.9 * (len(times) - 1))], 1),
+        "event_ms_p95": round(percentile(times, 0.95), 1),
         "event_cpu_ms_median": round(statistics.median(cpu), 1),
+        "event_cpu_ms_p95": round(percentile(cpu, 0.95), 1),
         "load_average_1min": round(load, 2),
         "events_timed": len(times),
         "evaluation": report.to_json(),
@@ -179,15 +187,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
     births = 20_000 if args.quick else 1_000_000
-    figures = run(births, args.seed, 20 if args.quick else 40)
+    figures = run(births, args.seed, 200 if args.quick else 400)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "rules.json").write_text(json.dumps(figures, indent=1))
     print(f"rules benchmark: {births:,} births ({figures['generator']} dataset {figures['dataset']})")
     print(f"{'figure':34} {'measured':>12} {'target':>10}")
     print(f"{'full batch scan':34} {figures['scan_s']:>10.1f} s {'< ' + str(TARGET_SCAN_S) + ' s':>10}")
     print(f"{'incremental event, median':34} {figures['event_ms_median']:>9.1f} ms {'< 50 ms':>10}")
-    print(f"{'incremental event, 90th percentile':34} {figures['event_ms_p90']:>9.1f} ms {'':>10}")
+    print(f"{'incremental event, 95th percentile':34} {figures['event_ms_p95']:>9.1f} ms {'':>10}")
     print(f"{'incremental event, CPU time median':34} {figures['event_cpu_ms_median']:>9.1f} ms {'':>10}")
+    print(f"{'incremental event, CPU time p95':34} {figures['event_cpu_ms_p95']:>9.1f} ms {'':>10}")
+    print(f"{'events timed':34} {figures['events_timed']:>12}")
     print(f"{'machine load average (1 min)':34} {figures['load_average_1min']:>12.2f} {'':>10}")
     print(f"{'incremental state load + index':34} {figures['incremental_open_s']:>10.1f} s {'':>10}")
     print(f"{'alerts':34} {figures['alerts']:>12,}")

@@ -232,3 +232,42 @@ def test_an_importer_can_stop_before_reading_records_of_an_unsupported_version(d
     )
     with pytest.raises(DatasetError, match="country"):
         require_supported_manifest(dataset)
+
+
+def test_issuer_keys_are_entries_of_the_published_key_list_form() -> None:
+    entry = {
+        "kid": "3so8PGWK6Ww=",
+        "alg": "EdDSA",
+        "public_key": "ynI921FwDqYt3GmDnTZKpA8lVnZ9j5sQqzqQK3cW4jA=",
+        "issuer": "Civil Registry North",
+        "valid_from": "2024-01-01T00:00:00Z",
+        "valid_to": None,
+        "status": "active",
+        "revoked_at": None,
+    }
+    assert check_manifest(read_manifest(DATA) | {"issuer_keys": [entry]}) == []
+    problems = check_manifest(read_manifest(DATA) | {"issuer_keys": [entry | {"key": "x"}, {"kid": "AA=="}]})
+    assert problems and all(p.field.startswith("issuer_keys") for p in problems)
+
+
+def test_an_outside_hook_names_where_a_ref_missing_from_the_dataset_came_from(dataset: Path) -> None:
+    append_line(
+        dataset / "certificates.jsonl",
+        '{"ref":"C-2","child":"B-99","issued_on":"2025-04-01","issued_by":"G-4","text":""}',
+    )
+    asked = []
+
+    def outside(rtype: str, ref: str) -> str | None:
+        asked.append((rtype, ref))
+        return "imported earlier from source 'day 1'" if ref == "B-99" else None
+
+    found = [p for _, ps in DatasetValidator(outside=outside).validate(read_dataset(dataset)) for p in ps]
+    assert asked == [("births", "B-99")]
+    assert [(p.ref, p.field, p.reason) for p in found] == [
+        (
+            "C-2",
+            "child",
+            "points at births record 'B-99', which is not in this dataset: imported earlier from "
+            "source 'day 1'",
+        )
+    ]

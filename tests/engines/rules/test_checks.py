@@ -68,3 +68,26 @@ def test_the_id_validator_comes_from_the_ids_engine():
     assert validate("4TWH79Y4THC") == (True, "")
     ok, reason = validate("4TWH79Y4THD")
     assert not ok and "check character" in reason
+
+
+_ID_CHARS = "0123456789ACDEFGHJKMNPRTUVWXYBOQILZS -abc"
+
+
+@given(st.text(alphabet=_ID_CHARS, min_size=0, max_size=14) | st.sampled_from(["4TWH79Y4THC", "4TWH79Y4THD"]))
+def test_the_id_validators_fast_path_gives_the_full_validations_verdict(text):
+    from kinward.engines import ids
+
+    validate = default_id_validator()
+    full = ids.validate(text)
+    expected = full.valid and full.id == text.replace("-", "").upper() and not full.corrections
+    assert validate(text)[0] == expected
+
+
+def test_the_id_validator_accepts_fresh_ids_and_refuses_each_single_substitution():
+    from kinward.engines import ids
+
+    validate = default_id_validator()
+    for newborn_id in ids.new_ids(20):
+        assert validate(newborn_id) == (True, "")
+        wrong = ("1" if newborn_id[3] != "1" else "2").join((newborn_id[:3], newborn_id[4:]))
+        assert validate(wrong)[0] is False and "check character" in validate(wrong)[1]

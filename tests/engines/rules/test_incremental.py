@@ -26,10 +26,11 @@ def test_streaming_records_one_by_one_ends_where_the_batch_scan_does(evaluator, 
     state: dict[tuple[str, str], bool] = {}
     for record_type in STREAMED:
         for line in (small_dataset / f"{record_type}.jsonl").read_text().splitlines():
-            alerts = evaluator.add(record_type, json.loads(line))
+            record = json.loads(line)
+            alerts = evaluator.add(record_type, record)
             fired = {(a.rule, a.subject.ref) for a in alerts}
-            scope = evaluator.con.execute("SELECT type, ref FROM work.scope").fetchall()
-            for rule in evaluator.incremental_rules(record_type):
+            scope = evaluator.last_scope
+            for rule in evaluator.incremental_rules(record_type, record):
                 for subject_type, ref in scope:
                     if subject_type == rule.subject:
                         state[(rule.id, ref)] = (rule.id, ref) in fired

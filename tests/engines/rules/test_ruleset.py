@@ -77,6 +77,8 @@ def test_a_valid_rule_file_loads_with_its_defaults(tmp_path):
         ("sql: sample.sql", "sql: missing.sql", "sql", "not found"),
         ("waited {days}", "waited {hours}", "explanation", "{hours}"),
         ("title: A sample\n", "", "title", "missing"),
+        ("shows:", "triggers: [custody_events.birthday]\nshows:", "triggers", "custody_events.birthday"),
+        ("shows:", "triggers: [custody]\nshows:", "triggers", "unknown value"),
     ],
 )
 def test_it_refuses_a_bad_rule_file_naming_rule_and_field(tmp_path, old, new, field, problem):
@@ -142,3 +144,8 @@ def test_it_refuses_two_rules_with_one_id_and_unknown_dependencies(tmp_path):
     with pytest.raises(RuleFileError) as caught:
         load_ruleset([second])
     assert caught.value.field == "depends_on"
+
+
+def test_a_trigger_may_name_a_custody_event_type():
+    rule = load_ruleset().get("non_guardian_discharge")
+    assert "custody_events.correction" in rule.triggers and "custody_events" not in rule.triggers

@@ -112,3 +112,24 @@ def test_the_concentration_test_needs_excess_volume_and_kinds():
     single = {**base, "subject_ref": "F3", "events": 12, "kinds": 1, "expected": 2.0}
     values = {"min_alerts": 3, "min_kinds": 2, "fdr": 0.01}
     assert [f["subject_ref"] for f in concentration_test([ring, busy, single], values)] == ["F1"]
+
+
+def test_a_gross_outlier_does_not_hide_a_lesser_one_among_few_peers():
+    # F1's 40 % would lift F0's leave-one-out peer rate to about 10 %, above F0's own 4 %; once F1 is found and
+    # left out of the pool, F0 stands at six times its remaining peers
+    counts = [(60, 1500), (600, 1500), (10, 1500), (10, 1500), (10, 1500)]
+    assert {f["subject_ref"] for f in peer_rate_test(rows(counts), VALUES)} == {"F0", "F1"}
+
+
+def test_under_the_null_small_facilities_give_calibrated_p_values_and_no_findings():
+    rng = np.random.default_rng(11)
+    data = []
+    for measure in ("abandonment", "stillbirth", "late_registration"):
+        n = rng.integers(20, 400, size=80)
+        data += rows([(int(rng.binomial(m, 0.02)), int(m)) for m in n], measure=measure)
+    assert peer_rate_test(data, VALUES) == []  # 240 tests, mostly a handful of events each
+    assert peer_rate_test(data, {**VALUES, "fdr": 0.05, "min_rate_ratio": 1.0, "min_events": 1}) == []
+    p = np.array([mid_p_upper(r["events"], r["trials"], 0.02) for r in data])
+    assert (
+        0.02 < (p < 0.05).mean() < 0.08
+    )  # mid-p keeps near nominal size where the exact test is conservative

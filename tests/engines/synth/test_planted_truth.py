@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from kinward.engines.credentials import Keyring, verify
+from kinward.engines.credentials.keys import key_from_json
 from kinward.engines.interchange import (
     apply_corrections,
     birth_ends_pregnancy,
@@ -34,7 +36,8 @@ class Data:
         self.by: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
         for item in read_dataset(path):
             self.by[item.type][item.record["ref"]] = item.record
-        self.now = parse_time(read_manifest(path)["created"])
+        self.manifest = read_manifest(path)
+        self.now = parse_time(self.manifest["created"])
         corrections = defaultdict(list)
         for event in self.by["custody_events"].values():
             if event["type"] == "correction":
@@ -128,11 +131,21 @@ def test_unlicensed_agencies_are_exactly_those_filing_without_a_valid_licence(ca
     assert suspended and suspended[0]["ref"] not in flagged
 
 
-def test_invalid_certificates_are_exactly_the_planted_kw1_texts(case) -> None:
+def test_invalid_certificates_are_exactly_the_planted_forgeries(case) -> None:
     data, planted, _ = case
-    assert {ref for ref, c in data.by["certificates"].items() if c["text"].startswith("KW1:")} == planted[
-        "invalid_certificate"
-    ]
+    keyring = Keyring([key_from_json(entry) for entry in data.manifest["issuer_keys"]])
+    failed, reasons = set(), set()
+    for ref, certificate in data.by["certificates"].items():
+        result = verify(certificate["text"], keyring, now=data.now)
+        if not result.valid:
+            failed.add(ref)
+            reasons.add(result.reason)
+        else:  # a genuine certificate names its child's newborn ID and its office
+            child = data.by["births"][certificate["child"]]
+            assert result.claims.newborn_id == child["newborn_id"]
+            assert result.claims.issuing_office == data.by["agencies"][certificate["issued_by"]]["name"]
+    assert failed == planted["invalid_certificate"]
+    assert reasons == {"bad_signature"}  # forged under a listed kid: invalid, never merely unverified
 
 
 def test_serial_mothers_are_the_identities_with_deliveries_too_close_together(case) -> None:

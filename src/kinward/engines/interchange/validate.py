@@ -198,9 +198,15 @@ class DatasetValidator:
     of the right type (INTERCHANGE.md load order); a stillbirth has no custody events; a correction names a
     field that the corrected event's type has, and is not itself corrected; an abandonment report's `event` is
     an `abandonment_found` event of the same child.
+
+    A ref resolves only within its own dataset (INTERCHANGE.md: "`ref` is the record's identifier, unique within
+    its type in the dataset; other records point at it by `ref`"). `outside(type, ref)`, when given, is asked
+    about a ref this dataset does not hold and may return where such a record exists outside the dataset (an
+    importer knows earlier imports); the rejection then says so instead of "does not exist".
     """
 
-    def __init__(self) -> None:
+    def __init__(self, outside: Callable[[str, str], str | None] | None = None) -> None:
+        self.outside = outside
         self.refs: dict[str, set[str]] = {t: set() for t in fmt.RECORD_TYPES}
         self.rejected_refs: dict[str, set[str]] = {t: set() for t in fmt.RECORD_TYPES}
         self.accepted: dict[str, int] = dict.fromkeys(fmt.RECORD_TYPES, 0)
@@ -348,7 +354,11 @@ class DatasetValidator:
         return Problem(item.file, item.line, ref if isinstance(ref, str) else None, field_name, reason)
 
     def _missing(self, item: RecordLine, where: str, target: str, value: Any) -> Problem:
-        state = "was rejected" if value in self.rejected_refs[target] else "does not exist"
+        if value in self.rejected_refs[target]:
+            state = "was rejected"
+        else:
+            elsewhere = self.outside(target, value) if self.outside and isinstance(value, str) else None
+            state = f"is not in this dataset: {elsewhere}" if elsewhere else "does not exist"
         return self._problem(item, where, f"points at {target} record {value!r}, which {state}")
 
 

@@ -22,7 +22,9 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["MutationModel", "MutationParameters", "mutation_matrix"], "mutation"),
     **dict.fromkeys(["kinship_lr", "paternity_index", "trio_paternity_index"], "pairwise"),
     **dict.fromkeys(["Pedigree", "Person", "joint_with_target", "locus_likelihood"], "pedigree"),
-    **dict.fromkeys(["Profile", "parse_profiles", "read_profiles"], "profiles"),
+    **dict.fromkeys(["Profile", "ProfileProblem", "check_profile_rows", "parse_profiles", "read_profiles"],
+                    "profiles"),
+    **dict.fromkeys(["PairResult", "pair_lr", "pair_lrs_all_classes", "relationship_class"], "pair"),
     **dict.fromkeys(["KinshipSearch", "QueryResult", "SearchSettings"], "search"),
 }  # fmt: skip
 

@@ -7,7 +7,7 @@ import sys
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add `kinship` with subcommands `check-cases`, `search` and `simulate`."""
+    """Add `kinship` with subcommands `check-cases`, `search`, `pair` and `simulate`."""
     kin = subparsers.add_parser(
         "kinship", help="DNA kinship: STR likelihood ratios, golden cases, database search"
     )
@@ -49,7 +49,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     srch.add_argument("--reverse", action="store_true", help="search reference profiles against the children")
     srch.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+    srch.add_argument(
+        "--by-class", help="also write each query's ranking under each relationship class to this CSV"
+    )
     srch.set_defaults(func=_search)
+
+    pair = sub.add_parser("pair", help="LR of one child and one candidate under a stated relationship")
+    pair.add_argument("--profiles", required=True, help="long CSV holding both profiles")
+    pair.add_argument("--child", required=True, help="profile_id of the child")
+    pair.add_argument("--candidate", required=True, help="profile_id of the candidate relative")
+    pair.add_argument(
+        "--relationship", default="all",
+        help="parent (father, mother), full_sibling, second_degree (half_sibling, grandparent, avuncular) "
+        "or all (default: every class, best first)",
+    )  # fmt: skip
+    pair.add_argument("--frequencies", required=True)
+    pair.add_argument("--theta", type=float, default=0.0)
+    pair.add_argument("--mutation", choices=["stepwise", "equal", "proportional", "none"], default="stepwise")
+    pair.add_argument("--male-rate", type=float, default=0.002)
+    pair.add_argument("--female-rate", type=float, default=0.001)
+    pair.add_argument("--candidate-sex", choices=["M", "F"], help="default: the profile's sex, else M")
+    pair.add_argument("--min-frequency", type=float, help="minimum allele frequency for unseen alleles")
+    pair.add_argument("--renormalise", action="store_true", help="accept tables not summing to 1")
+    pair.set_defaults(func=_pair)
 
     simp = sub.add_parser("simulate", help="write simulated searching families and children as a profile CSV")
     simp.add_argument("--frequencies", required=True)
@@ -80,20 +102,26 @@ def _check_cases(args: argparse.Namespace) -> int:
     return 0 if all(c.passed for c in checks) else 1
 
 
-def _settings(args: argparse.Namespace):  # noqa: ANN202
+def _mutation(args: argparse.Namespace):  # noqa: ANN202
     from .mutation import MutationModel, MutationParameters
+
+    if args.mutation == "none":
+        return None
+    return MutationModel(
+        args.mutation,
+        MutationParameters(args.male_rate, 0.1, 1e-6),
+        MutationParameters(args.female_rate, 0.1, 1e-6),
+    )
+
+
+def _settings(args: argparse.Namespace):  # noqa: ANN202
     from .search import SearchSettings
 
-    mutation = None
-    if args.mutation != "none":
-        mutation = MutationModel(
-            args.mutation,
-            MutationParameters(args.male_rate, 0.1, 1e-6),
-            MutationParameters(args.female_rate, 0.1, 1e-6),
-        )
+    mutation = _mutation(args)
     return SearchSettings(
         mutation=mutation, theta=args.theta, min_loci=args.min_loci, threshold=args.threshold, top=args.top,
         min_frequency=args.min_frequency, allow_missing_loci=args.allow_missing_loci, reverse=args.reverse,
+        per_class=bool(getattr(args, "by_class", None)),
     )  # fmt: skip
 
 
@@ -101,7 +129,7 @@ def _search(args: argparse.Namespace) -> int:
     from .errors import KinshipError
     from .frequencies import apply_minimum_frequency, load_frequencies
     from .profiles import read_profiles
-    from .report import write_results
+    from .report import write_by_class, write_results
     from .search import KinshipSearch
 
     try:
@@ -121,6 +149,8 @@ def _search(args: argparse.Namespace) -> int:
         print(f"kinship search: {exc}", file=sys.stderr)
         return 2
     write_results(results, args.out, reverse=args.reverse)
+    if args.by_class:
+        write_by_class(results, args.by_class, reverse=args.reverse)
     for note in search.notes:
         print(f"note: {note}")
     found = sum(r.status == "ok" for r in results)
@@ -133,6 +163,48 @@ def _search(args: argparse.Namespace) -> int:
         f"{sum(r.status == 'no_candidate_above_threshold' for r in results)} without, "
         f"{sum(r.status == 'too_few_loci' for r in results)} not searched (too few loci); wrote {args.out}"
     )
+    return 0
+
+
+def _pair(args: argparse.Namespace) -> int:
+    from .errors import KinshipError
+    from .frequencies import load_frequencies
+    from .pair import pair_lr, pair_lrs_all_classes
+    from .profiles import read_profiles
+
+    try:
+        freqs = load_frequencies(args.frequencies, renormalise=args.renormalise)
+        profiles = {p.profile_id: p for p in read_profiles(args.profiles)}
+        missing = [pid for pid in (args.child, args.candidate) if pid not in profiles]
+        if missing:
+            raise KinshipError(f"{args.profiles}: no profile {missing}")
+        child, cand = profiles[args.child], profiles[args.candidate]
+        kw = {"mutation": _mutation(args), "theta": args.theta, "min_frequency": args.min_frequency,
+              "candidate_sex": args.candidate_sex or cand.sex or "M"}  # fmt: skip
+        if args.relationship == "all":
+            results = list(pair_lrs_all_classes(child, cand, freqs, **kw).values())
+        else:
+            results = [pair_lr(child, cand, args.relationship, freqs, **kw)]
+    except (KinshipError, OSError) as exc:
+        print(f"kinship pair: {exc}", file=sys.stderr)
+        return 2
+    first = results[0]
+    print(
+        f"{'locus':<12} {'child':<12} {'candidate':<12} " + " ".join(f"{r.relationship:>14}" for r in results)
+    )
+    for k, row in enumerate(first.loci):
+        lrs = " ".join(f"{r.loci[k].lr:>14.6g}" for r in results)
+        mark = "" if row.shares_allele else "  (no shared allele)"
+        print(f"{row.locus:<12} {'/'.join(row.child):<12} {'/'.join(row.candidate):<12} {lrs}{mark}")
+    print(f"{'LR':<38} " + " ".join(f"{r.lr:>14.6g}" for r in results))
+    print(f"loci compared: {first.loci_compared}; inconsistent (no shared allele): "
+          f"{', '.join(first.inconsistent_loci) or 'none'}")  # fmt: skip
+    if first.not_compared:
+        print(f"typed in one profile only (not compared): {', '.join(first.not_compared)}")
+    for note in first.notes:
+        print(f"note: {note}")
+    if len(results) > 1:
+        print(f"best class: {first.relationship} (LR {first.lr:.6g})")
     return 0
 
 

@@ -20,7 +20,15 @@ class FrequencyTableError(KinshipError):
 
 
 class ProfileError(KinshipError):
-    """An STR profile row is malformed: unknown locus, malformed allele, duplicate locus, missing field."""
+    """An STR profile row is malformed: unknown locus, malformed allele, duplicate locus, missing field.
+
+    `problems` lists every refused row (`profiles.ProfileProblem`: line, profile, locus, problem) when the
+    error comes from parsing a file.
+    """
+
+    def __init__(self, message: str, *, problems: list | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems or [])
 
 
 class MutationModelError(KinshipError):

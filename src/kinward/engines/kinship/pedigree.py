@@ -130,19 +130,62 @@ def polya_log_probability(counts: np.ndarray, p: np.ndarray, theta: float) -> np
     return num - den
 
 
-def _founder_joint_factor(vars_: list[int], p: np.ndarray, theta: float) -> _Factor:
+def _founder_joint_factor(
+    vars_: list[int], p: np.ndarray, theta: float, seen: np.ndarray | None = None
+) -> _Factor:
+    """Balding-Nichols joint probability of the founder alleles `vars_`, drawn after the alleles counted in
+    `seen` (typed founders' alleles, whose own probability is a separate constant factor).
+
+    Built draw by draw: P(next = A | n_A of n seen) = (n_A theta + (1 - theta) p_A) / (1 + (n - 1) theta), so
+    the table costs n^k cells (k = len(vars_)) and no per-cell count vectors.
+    """
     n, k = len(p), len(vars_)
     if n**k > MAX_FACTOR_CELLS:
         raise PedigreeError(
-            f"theta correction over {k // 2} founders with {n} alleles needs {n}^{k} cells: too large; "
+            f"theta correction over {k // 2} untyped founders with {n} alleles needs {n}^{k} cells: too large; "
             "type more founders, drop the mutation model (alleles are then pooled) or use theta = 0"
         )
-    grid = np.indices((n,) * k).reshape(k, -1).T
-    counts = np.zeros((grid.shape[0], n))
+    base = np.zeros(n) if seen is None else np.asarray(seen, dtype=np.float64)
+    total = float(base.sum())
+    eye = np.eye(n)
+    table = np.ones(())
     for j in range(k):
-        counts[np.arange(grid.shape[0]), grid[:, j]] += 1
-    table = np.exp(polya_log_probability(counts, p, theta)).reshape((n,) * k)
+        count = np.broadcast_to(base, (n,) * (j + 1)).copy()
+        for i in range(j):
+            shape = [1] * (j + 1)
+            shape[i], shape[j] = n, n
+            count = count + eye.reshape(shape)
+        term = (theta * count + (1 - theta) * p) / (1 + (total + j - 1) * theta)
+        table = table[..., None] * term
     return _Factor(tuple(vars_), table)
+
+
+def _theta_founder_factors(
+    pedigree: Pedigree,
+    genotypes: Mapping[str, Genotype],
+    index: Mapping[str, int],
+    slot: Mapping[str, int],
+    freqs: np.ndarray,
+    theta: float,
+) -> list[_Factor]:
+    """Founder factors under theta: the typed founders' alleles are one constant Polya sequence probability
+    (the same for either phase), the untyped founders' alleles one joint table conditioned on them."""
+    n = len(freqs)
+    seen = np.zeros(n)
+    untyped: list[int] = []
+    for p in pedigree.persons:
+        if not p.is_founder:
+            continue
+        if p.id in genotypes:
+            for a in genotypes[p.id]:
+                seen[index[a]] += 1
+        else:
+            untyped += [slot[p.id], slot[p.id] + 1]
+    const = float(np.exp(polya_log_probability(seen, freqs, theta))) if seen.any() else 1.0
+    factors = [_Factor((), np.asarray(const))]
+    if untyped:
+        factors.append(_founder_joint_factor(untyped, freqs, theta, seen))
+    return factors
 
 
 def _contract(factors: list[_Factor], out: tuple[int, ...]) -> np.ndarray:
@@ -216,7 +259,7 @@ def _build_factors(
     if theta == 0:
         factors += [_Factor((fv,), freqs) for fv in founder_vars]
     elif founder_vars:
-        factors.append(_founder_joint_factor(founder_vars, freqs, theta))
+        factors += _theta_founder_factors(pedigree, genotypes, index, slot, freqs, theta)
     for pid, (a1, a2) in genotypes.items():
         ind = np.zeros((n, n))
         i, j = index[a1], index[a2]

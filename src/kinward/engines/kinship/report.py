@@ -35,3 +35,22 @@ def write_results(results: Sequence[QueryResult], path: str | Path, *, reverse: 
                     [r.query_id, c.candidate_id, f"{c.lr:.6g}", c.relationship, c.loci_compared, c.inconsistent_loci,
                      f"{c.posterior:.6g}", *lrs, c.members, r.status]
                 )  # fmt: skip
+
+
+BY_CLASS_COLUMNS = ["ranked_as", "rank", "candidate_id", "lr", "best_relationship", "loci_compared",
+                    "inconsistent_loci", "posterior", "family_members"]  # fmt: skip
+
+
+def write_by_class(results: Sequence[QueryResult], path: str | Path, *, reverse: bool = False) -> None:
+    """Write each query's ranking under each hypothesised relationship class (parent, full_sibling,
+    second_degree, family): one row per ranked candidate with that class's LR and the candidate's best class."""
+    with Path(path).open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["query_id" if reverse else "child_id", *BY_CLASS_COLUMNS])
+        for r in results:
+            for cls, cands in r.by_class.items():
+                for rank, c in enumerate(cands, start=1):
+                    w.writerow(
+                        [r.query_id, cls, rank, c.candidate_id, f"{c.lr:.6g}", c.best_relationship,
+                         c.loci_compared, c.inconsistent_loci, f"{c.posterior:.6g}", c.members]
+                    )  # fmt: skip

@@ -23,12 +23,12 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .errors import KinshipError
-from .families import FamilyPedigrees, family_log_lr, family_pedigrees
+from .errors import KinshipError, PedigreeError
+from .families import FamilyDataImpossible, FamilyPedigrees, family_log_lr, family_pedigrees
 from .frequencies import FrequencyTable, LocusFrequencies, with_unseen_alleles
 from .mutation import MutationModel, MutationParameters
 from .pairwise import RELATIONSHIPS, locus_probabilities, lr_tables
@@ -44,7 +44,11 @@ DEFAULT_MUTATION = MutationModel(
 
 @dataclass(frozen=True)
 class SearchSettings:
-    """Search parameters; defaults: stepwise mutation (male 0.002, female 0.001), theta 0, 15 loci, LR 10,000."""
+    """Search parameters; defaults: stepwise mutation (male 0.002, female 0.001), theta 0, 15 loci, LR 10,000.
+
+    `per_class=True` also ranks the candidates separately under each hypothesised relationship (parent/child,
+    full sibling, second degree) into `QueryResult.by_class` (costs one more partial sort per class).
+    """
 
     mutation: MutationModel | None = DEFAULT_MUTATION
     theta: float = 0.0
@@ -55,11 +59,17 @@ class SearchSettings:
     allow_missing_loci: bool = False
     reverse: bool = False
     block: int = 65_536
+    per_class: bool = False
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """One reported candidate: its LR (best class), the class, loci compared and inconsistent, posterior."""
+    """One reported candidate: its LR (best class), the class, loci compared and inconsistent, posterior.
+
+    In `QueryResult.by_class` lists, `relationship` and `lr` are the hypothesised class and its LR, and
+    `best_relationship` the class with the largest LR for this candidate. `exclusions` counts the loci where the
+    pair shares no allele (a parent-child exclusion without mutation), whatever the class.
+    """
 
     candidate_id: str
     lr: float
@@ -69,6 +79,12 @@ class Candidate:
     posterior: float
     class_lrs: dict[str, float]
     members: str = ""
+    best_relationship: str = ""
+    exclusions: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.best_relationship:
+            object.__setattr__(self, "best_relationship", self.relationship)
 
 
 @dataclass
@@ -81,6 +97,7 @@ class QueryResult:
     compared: int = 0
     excluded_min_loci: int = 0
     message: str = ""
+    by_class: dict[str, list[Candidate]] = field(default_factory=dict)
 
 
 @dataclass
@@ -227,6 +244,9 @@ class KinshipSearch:
     def _families(
         self, profiles: Sequence[Profile]
     ) -> list[tuple[FamilyPedigrees, list[np.ndarray | None], list[np.ndarray | None]]]:
+        """Families of two or more typed members, with their per-locus log LR vectors (with the model, and
+        without mutation for counting inconsistent loci). A family that cannot be combined is named in the
+        notes and its members are still searched one by one (never dropped silently)."""
         groups: dict[str, list[Profile]] = {}
         for pr in profiles:
             groups.setdefault(pr.family_id, []).append(pr)
@@ -234,16 +254,32 @@ class KinshipSearch:
         for fid, members in groups.items():
             if len(members) < 2:
                 continue
-            fam = family_pedigrees(fid, members)
-            kw = {"mutation": self.settings.mutation, "theta": self.settings.theta}
-            vecs = [family_log_lr(fam, members, lt.lf, **kw) for lt in self.tables]
-            if self.settings.mutation is not None:
-                kw["mutation"] = None
-                plain = [family_log_lr(fam, members, lt.lf, **kw) for lt in self.tables]
-            else:
-                plain = vecs
+            try:
+                fam = family_pedigrees(fid, members)
+                kw = {"mutation": self.settings.mutation, "theta": self.settings.theta}
+                vecs = [family_log_lr(fam, members, lt.lf, **kw) for lt in self.tables]
+            except PedigreeError as exc:
+                self.notes.append(f"family {fid} not combined ({exc}); its members are searched one by one")
+                continue
+            plain = vecs if self.settings.mutation is None else self._plain_vectors(fam, members)
             out.append((fam, vecs, plain))
         return out
+
+    def _plain_vectors(self, fam: FamilyPedigrees, members: Sequence[Profile]) -> list[np.ndarray | None]:
+        """Family log LR vectors without mutation, used only to count the loci where the child needs one.
+        Where the family's own genotypes already need a mutation the locus is not counted, and noted."""
+        plain: list[np.ndarray | None] = []
+        for lt in self.tables:
+            try:
+                plain.append(family_log_lr(fam, members, lt.lf, mutation=None, theta=self.settings.theta))
+            except FamilyDataImpossible:
+                n = len(lt.lf.alleles)
+                plain.append(np.zeros(n * (n + 1) // 2))
+                self.notes.append(
+                    f"family {fam.family_id} locus {lt.lf.locus}: the family's own genotypes need a mutation; "
+                    "the locus is scored with the mutation model and not counted as inconsistent"
+                )
+        return plain
 
     def run(self, *, workers: int = 1) -> list[QueryResult]:
         """Search every query (children, or relatives in a reverse search) against the database."""
@@ -307,16 +343,17 @@ class KinshipSearch:
         overlap = np.bitwise_count(self.db_mask & self.q_mask[qi])
         eligible = overlap >= st.min_loci
         n_ok = int(eligible.sum())
-        score = np.where(eligible, acc.max(axis=0), -np.inf)
-        m = min(len(score), max(4 * st.top, st.top + 50))
-        pool = np.argpartition(-score, m - 1)[:m] if m < len(score) else np.arange(len(score))
+        m = min(acc.shape[1], max(4 * st.top, st.top + 50))
+        pool = _pool(np.where(eligible, acc.max(axis=0), -np.inf), m)
+        if st.per_class:
+            pool = np.union1d(pool, np.concatenate([_pool(np.where(eligible, a, -np.inf), m) for a in acc]))
         prior = 1.0 / max(n_ok, 1)
-        cands = [self._exact(qi, int(j), used, prior) for j in pool if eligible[j]]
-        if not st.reverse:
-            cands += self._family_candidates(qi, used, prior)
-        cands = sorted((c for c in cands if c.lr >= st.threshold), key=lambda c: -c.lr)[: st.top]
+        exact = [self._exact(qi, int(j), used, prior) for j in pool if eligible[j]]
+        fams = [] if st.reverse else self._family_candidates(qi, used, prior)
+        cands = sorted((c for c in [*exact, *fams] if c.lr >= st.threshold), key=lambda c: -c.lr)[: st.top]
         status = "ok" if cands else "no_candidate_above_threshold"
-        return QueryResult(q, status, cands, n_ok, len(score) - n_ok)
+        by_class = _rank_by_class(exact, fams, st, prior) if st.per_class else {}
+        return QueryResult(q, status, cands, n_ok, acc.shape[1] - n_ok, by_class=by_class)
 
     def _exact(self, qi: int, j: int, used: list[int], prior: float) -> Candidate:
         logs = np.zeros(3)
@@ -335,7 +372,7 @@ class KinshipSearch:
         class_lrs = {r: math.exp(min(v, 709.0)) for r, v in zip(RELATIONSHIPS, logs, strict=True)}
         return Candidate(
             self.db_ids[j], lr, rel, compared, inconsistent if rel == "parent" else 0,
-            _posterior(lr, prior), class_lrs,
+            _posterior(lr, prior), class_lrs, exclusions=inconsistent,
         )  # fmt: skip
 
     def _family_candidates(self, qi: int, used: list[int], prior: float) -> list[Candidate]:
@@ -391,6 +428,38 @@ class KinshipSearch:
                 )
         status = "ok" if cands else "no_candidate_above_threshold"
         return QueryResult(f"family:{fam.family_id}", status, cands, n_ok, len(score) - n_ok)
+
+
+def _pool(score: np.ndarray, m: int) -> np.ndarray:
+    """Indices of the m highest scores (unordered), or all when there are at most m."""
+    if m >= len(score):
+        return np.arange(len(score))
+    return np.argpartition(-score, m - 1)[:m]
+
+
+def _rank_by_class(
+    exact: list[Candidate], families: list[Candidate], st: SearchSettings, prior: float
+) -> dict[str, list[Candidate]]:
+    """Top candidates under each hypothesised relationship, ranked by that class's LR (threshold applies);
+    each keeps its best class in `best_relationship`. Families are ranked as the class `family`."""
+    out: dict[str, list[Candidate]] = {}
+    for rel in RELATIONSHIPS:
+        ranked = sorted(
+            (c for c in exact if c.class_lrs[rel] >= st.threshold), key=lambda c: -c.class_lrs[rel]
+        )
+        out[rel] = [
+            replace(
+                c,
+                relationship=rel,
+                lr=c.class_lrs[rel],
+                posterior=_posterior(c.class_lrs[rel], prior),
+                inconsistent_loci=c.exclusions if rel == "parent" else 0,
+                best_relationship=c.relationship,
+            )  # fmt: skip
+            for c in ranked[: st.top]
+        ]
+    out["family"] = sorted((c for c in families if c.lr >= st.threshold), key=lambda c: -c.lr)[: st.top]
+    return out
 
 
 def _posterior(lr: float, prior: float) -> float:

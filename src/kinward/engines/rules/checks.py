@@ -12,6 +12,7 @@ installed, else no check.
 from __future__ import annotations
 
 import importlib
+import re
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -129,7 +130,14 @@ def default_id_validator() -> NewbornIdValidator | None:
     except ImportError:
         return None
 
+    canonical = re.compile(f"[{re.escape(ids.ALPHABET)}]{{{ids.ID_LENGTH}}}")
+
     def validate(newborn_id: str) -> tuple[bool, str]:
+        # fast path for the common case, the same verdict as ids.validate: an ID already in canonical form (11
+        # alphabet symbols: nothing to normalise) is valid exactly when its last symbol is the MOD 29-2 check
+        # character of the first ten (ISO/IEC 7064); anything else goes through the full validation and its message
+        if canonical.fullmatch(newborn_id) and ids.check_character(newborn_id[:-1]) == newborn_id[-1]:
+            return True, ""
         result = ids.validate(newborn_id)
         if not result.valid:
             return False, result.message or str(result.error)

@@ -13,6 +13,7 @@ facility with all others and run in batch (`scan_connection`).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -26,7 +27,18 @@ import duckdb
 from .checks import CertificateVerifier, NewbornIdValidator, default_id_validator, default_verifier
 from .dataset import CORRECTABLE, DERIVED, SCHEMAS, Manifest, create_derived, open_dataset
 from .ruleset import RuleSet, load_ruleset
-from .scan import Alert, insert_rows, manifest_now, prepare_state, run_checks, run_rule, with_placeholders
+from .scan import (
+    _PARAM_RE,
+    Alert,
+    bind,
+    insert_rows,
+    make_alert,
+    manifest_now,
+    prepare_state,
+    run_checks,
+    run_rule,
+    with_placeholders,
+)
 
 _INDEXES = (
     ("persons", "ref"),
@@ -109,9 +121,9 @@ def json_structure(sqltype: str) -> Any:
     return fields
 
 
-def insert_record(con: duckdb.DuckDBPyConnection, record_type: str, record: Mapping[str, Any]) -> None:
-    """Append one interchange record to its base table (fields cast from JSON to the declared types)."""
-    _check_record(record_type, record)
+@functools.cache
+def _insert_sql(record_type: str) -> str:
+    """The INSERT that appends one JSON record to its base table, each field cast to its declared type."""
     selects = []
     for name, sqltype in SCHEMAS[record_type].items():
         path = f"'$.\"{name}\"'"
@@ -124,11 +136,14 @@ def insert_record(con: duckdb.DuckDBPyConnection, record_type: str, record: Mapp
             selects.append(f"CAST(json_transform(json_extract(j, {path}), '{structure}') AS {sqltype})")
         else:
             selects.append(f"CAST(json_extract(j, {path}) AS {sqltype})")
+    return f'INSERT INTO "{record_type}" SELECT {", ".join(selects)} FROM (SELECT CAST(? AS JSON) AS j)'
+
+
+def insert_record(con: duckdb.DuckDBPyConnection, record_type: str, record: Mapping[str, Any]) -> None:
+    """Append one interchange record to its base table (fields cast from JSON to the declared types)."""
+    _check_record(record_type, record)
     try:
-        con.execute(
-            f'INSERT INTO "{record_type}" SELECT {", ".join(selects)} FROM (SELECT CAST(? AS JSON) AS j)',
-            [json.dumps(dict(record))],
-        )
+        con.execute(_insert_sql(record_type), [json.dumps(dict(record))])
     except duckdb.Error as exc:
         raise RecordError(f"{record_type} record {record['ref']!r}: {exc}") from exc
 
@@ -176,7 +191,7 @@ _DERIVED_NEEDS = {
 }
 
 
-def _needed_derived(rules: list) -> list[str]:
+def _needed_derived(rules: tuple) -> list[str]:
     """The derived relations the rules' SQL reads (with what those read), in creation order."""
     needed = {"person_identity"}  # always first: the scope is computed from it
     for rule in rules:
@@ -205,13 +220,6 @@ def _create_work(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("USE memory.main")
 
 
-def _lookup(con: duckdb.DuckDBPyConnection, sql: str, values: list[Any]) -> list[Any]:
-    values = [v for v in dict.fromkeys(values) if v is not None]
-    if not values:
-        return []
-    return [row[0] for row in con.execute(sql, [values]).fetchall()]
-
-
 @dataclass
 class IncrementalEvaluator:
     """Holds a dataset in DuckDB and evaluates each new record against it (see module docstring)."""
@@ -224,6 +232,8 @@ class IncrementalEvaluator:
     last_timings: dict[str, float] = field(default_factory=dict)
     _dirty: set[str] = field(default_factory=lambda: set(_WORK_TABLES))
     _corrections: bool = True
+    last_scope: list[tuple[str, str]] = field(default_factory=list)
+    _plans: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = field(default_factory=dict)
 
     @classmethod
     def open(cls, folder: str | Path, ruleset: RuleSet | None = None, **options: Any) -> IncrementalEvaluator:
@@ -251,6 +261,9 @@ class IncrementalEvaluator:
         verifier = with_placeholders(
             verifier or default_verifier(manifest.issuer_keys, manifest_now(manifest)), ruleset
         )
+        # a certificate's text never changes and its verdict is taken at a fixed now: verify each text once
+        # (a signature check costs a fraction of a millisecond, and a child's certificates recur in every event)
+        verifier = functools.lru_cache(maxsize=1 << 16)(verifier)
         validator = id_validator() if id_validator is default_id_validator else id_validator
         return cls(con, manifest, ruleset, verifier, validator)
 
@@ -263,9 +276,17 @@ class IncrementalEvaluator:
                 {"t": now},
             )
 
-    def incremental_rules(self, record_type: str) -> list:
-        """The per-record rules a record of this type can change (its `triggers`), in ruleset order."""
-        return [r for r in self.ruleset if r.post is None and not r.depends_on and record_type in r.triggers]
+    def incremental_rules(self, record_type: str, record: Mapping[str, Any] | None = None) -> list:
+        """The per-record rules a record of this type can change (its `triggers`: the record type, or for a
+        custody event `custody_events.<type>`), in ruleset order; without `record`, every rule the type can."""
+        kinds = {record_type}
+        if record_type == "custody_events":
+            kinds |= (
+                {f"custody_events.{record.get('type')}"}
+                if record is not None
+                else {t for r in self.ruleset for t in r.triggers if t.startswith("custody_events.")}
+            )
+        return [r for r in self.ruleset if r.post is None and not r.depends_on and kinds & set(r.triggers)]
 
     def add(self, record_type: str, record: Mapping[str, Any]) -> list[Alert]:
         """Append `record` (an interchange record of `record_type`) and return the alerts now standing on the
@@ -295,128 +316,207 @@ class IncrementalEvaluator:
                 f"INSERT INTO person_doc SELECT ref, {_DOC_KEY} FROM persons WHERE ref = ?", [record["ref"]]
             )
         keys = _keys(con, record_type, record)
-        rules = self.incremental_rules(record_type)
+        rules = self.incremental_rules(record_type, record)
         scope = self._extract(keys)
         timings["extract"] = time.perf_counter() - start
-        alerts: list[Alert] = []
+        rows = sorted({(t, r) for t, refs in scope.items() for r in refs if r is not None})
+        self.last_scope = rows
+        rules = [r for r in rules if any(t == r.subject for t, _ in rows)]  # nothing to say otherwise
+        if not rules:
+            return []
         con.execute("USE memory.work")
         try:
-            rows = sorted({(t, r) for t, refs in scope.items() for r in refs if r is not None})
-            insert_rows(con, "scope", ["type", "ref"], rows)
-            rules = [r for r in rules if any(t == r.subject for t, _ in rows)]  # nothing to say otherwise
-            for name in _needed_derived(rules):
-                sql = _PLAIN_CUSTODY if name == "custody" and not self._corrections else DERIVED[name]
-                con.execute(f"INSERT INTO {name} {sql}")
-                self._dirty.add(name)
             if any(r.id in ("invalid_certificate", "invalid_newborn_id") for r in rules):
                 run_checks(con, verifier=self.verifier, id_validator=self.id_validator)
                 self._dirty |= {"certificate_check", "newborn_id_check"}
             timings["prepare"] = time.perf_counter() - start - timings["extract"]
-            for rule in rules:
-                alerts.extend(run_rule(con, rule, scoped=True, store=False))
+            return self._run_rules(rules, rows)
         finally:
             con.execute("USE memory.main")
-        return alerts
+
+    def _run_rules(self, rules: list, scope: list[tuple[str, str]]) -> list[Alert]:
+        """Run the rules' SQL on the work schema as ONE statement: the scope and the derived relations the rules
+        read as common table expressions, then a UNION ALL of the rules, each parameter renamed per rule.
+        DuckDB plans every statement afresh (a few milliseconds for a rule, whatever the data's size), so one
+        statement instead of a dozen (scope, derived tables, rules) is most of an event's saving. If it fails,
+        the relations are materialised and the rules run one by one, so that the error names the rule."""
+        key = (tuple(rule.id for rule in rules), self._corrections)
+        if key not in self._plans:
+            self._plans[key] = _combined_sql(tuple(rules), plain_custody=not self._corrections)
+        sql, params = self._plans[key]
+        params = {**params, "scope_type": [t for t, _ in scope], "scope_ref": [r for _, r in scope]}
+        try:
+            rows = self.con.execute(sql, params).fetchall()
+        except duckdb.Error:
+            return self._run_rules_one_by_one(rules, scope)
+        rows.sort(key=lambda row: row[0])  # the order of separate runs: rule by rule
+        return [
+            make_alert(rules[i], subject, evidence, json.loads(facts)) for i, subject, evidence, facts in rows
+        ]
+
+    def _run_rules_one_by_one(self, rules: list, scope: list[tuple[str, str]]) -> list[Alert]:
+        """The rules run separately over materialised scope and derived tables (the slow path, for errors)."""
+        con = self.con
+        insert_rows(con, "scope", ["type", "ref"], scope)
+        for name in _needed_derived(tuple(rules)):
+            body = _PLAIN_CUSTODY if name == "custody" and not self._corrections else DERIVED[name]
+            con.execute(f"INSERT INTO {name} {body}")
+            self._dirty.add(name)
+        return [a for rule in rules for a in run_rule(con, rule, scoped=True, store=False)]
 
     def _extract(self, keys: dict[str, list[str]]) -> dict[str, list[str]]:
         """Copy the record's neighbourhood from the main tables into the `work` schema; return its scope (the
-        subjects, by record type, whose alerts the record can change)."""
-        con = self.con
-        for table in self._dirty:
-            con.execute(f'DELETE FROM work."{table}"')
-        self._dirty = {"person_identity", "scope"}
-        kids, mothers, ids, events, people, kid_files, files, certificates = self._neighbours(keys)
-        copy = self._copy
-        copy("persons", "ref", people)
-        scope = {
-            "births": kids + copy("births", "ref", kids) + copy("births", "mother", mothers),
-            "persons": mothers,
-            "custody_events": events,
-            "pregnancies": keys["pregnancies"]
-            + copy("pregnancies", "mother", mothers)
-            + copy("pregnancies", "ref", keys["pregnancies"]),
-            "adoption_files": keys["files"] + kid_files,
-            "abandonment_reports": keys["reports"]
-            + copy("abandonment_reports", "child", kids)
-            + copy("abandonment_reports", "event", events)
-            + copy("abandonment_reports", "ref", keys["reports"]),
-            "certificates": keys["certificates"] + copy("certificates", "child", kids),
-            "agencies": keys["agencies"],
-        }
-        copy("births", "newborn_id", ids)
-        copy("custody_events", "child", kids)
-        copy("custody_events", "adoption_agency", keys["agencies"])
-        copy("certificates", "ref", certificates)
-        copy("adoption_files", "ref", files)
-        copy("pregnancy_events", "pregnancy", scope["pregnancies"], dedupe=False)
-        self._extract_stated_births(files)
-        return scope
+        subjects, by record type, whose alerts the record can change).
 
-    def _neighbours(self, keys: dict[str, list[str]]) -> tuple[list[Any], ...]:
-        """Refs around the record: children, mothers (with every record sharing their identity document),
-        newborn IDs, custody events, people named, adoption files (of the children; of the agencies) and
-        certificates the files list."""
+        Each work table is filled by one INSERT whose parts are plain `column IN (...)` lists, so that DuckDB
+        answers each part from the column's ART index (an extra condition on the scan, or an OR of two columns,
+        would make it read the whole table); rows found by several parts are kept once (by rowid)."""
         con = self.con
-        q = "SELECT {col} FROM {table} WHERE {key} IN (SELECT unnest(?))"
-        kids = list(keys["children"])
-        mothers, ids = keys["persons"], []
-        if kids:
-            found = con.execute(
-                "SELECT mother, newborn_id FROM births WHERE ref IN (SELECT unnest(?))", [kids]
-            )
-            for mother, newborn_id in found.fetchall():
-                mothers, ids = mothers + [mother], ids + [newborn_id]
-        mothers += _lookup(con, q.format(col="mother", table="pregnancies", key="ref"), keys["pregnancies"])
-        mothers += _lookup(
-            con,
-            "SELECT ref FROM person_doc WHERE doc IN (SELECT doc FROM person_doc WHERE ref IN (SELECT unnest(?)))",
-            mothers,
-        )
+        con.execute("; ".join(f'DELETE FROM work."{table}"' for table in sorted(self._dirty)))
+        self._dirty = {"scope"}
+        kids, agencies = _unique(keys["children"]), _unique(keys["agencies"])
+        mothers, ids = self._mothers(keys, kids)
         events, people, self._corrections = [], list(mothers), False
-        if kids:
-            found = con.execute(
-                'SELECT ref, "to", type FROM custody_events WHERE child IN (SELECT unnest(?))', [kids]
-            )
-            for ref, to, kind in found.fetchall():
+        for ref, child, to, kind in self._copy(
+            "custody_events", [("child", kids), ("adoption_agency", agencies)], 'ref, child, "to", type'
+        ):
+            if child in kids:
                 events.append(ref)
                 people.append(to)
                 self._corrections |= kind == "correction"
-        kid_files = _lookup(con, q.format(col="ref", table="adoption_files", key="child"), kids)
-        files = keys["files"] + kid_files
-        files += _lookup(
-            con, q.format(col="ref", table="adoption_files", key="adoption_agency"), keys["agencies"]
+        kid_set, kid_files, certificates, stated = set(kids), [], list(keys["certificates"]), []
+        for ref, child, mother, listed, facility, day in self._copy(
+            "adoption_files",
+            [("child", kids), ("ref", keys["files"]), ("adoption_agency", agencies)],
+            "ref, child, stated_birth_mother, list_transform(documents, lambda d: d.certificate), "
+            "stated_birth_facility, stated_birth_date",
+        ):
+            kid_files += [ref] if child in kid_set else []
+            people.append(mother)
+            certificates += listed or []
+            if child is None and facility is not None and day is not None:
+                stated.append((facility, day))
+        self._copy("persons", [("ref", people)])
+        births = self._copy(
+            "births", [("ref", kids), ("mother", mothers), ("newborn_id", ids)], "ref, mother", stated=stated
         )
-        people += _lookup(con, q.format(col="stated_birth_mother", table="adoption_files", key="ref"), files)
-        certificates = keys["certificates"] + _lookup(
-            con,
-            "SELECT unnest(documents).certificate FROM adoption_files WHERE ref IN (SELECT unnest(?))",
-            files,
+        mother_set = set(mothers)
+        pregnancies = _unique(
+            keys["pregnancies"]
+            + [r[0] for r in self._copy("pregnancies", [("ref", keys["pregnancies"]), ("mother", mothers)])]
         )
-        return kids, mothers, ids, events, people, kid_files, files, certificates
+        self._copy("pregnancy_events", [("pregnancy", pregnancies)])
+        reports = self._copy(
+            "abandonment_reports", [("child", kids), ("event", events), ("ref", keys["reports"])]
+        )
+        copied = self._copy("certificates", [("child", kids), ("ref", certificates)], "ref, child")
+        return {
+            "births": kids + [ref for ref, mother in births if ref in kid_set or mother in mother_set],
+            "persons": mothers,
+            "custody_events": events,
+            "pregnancies": pregnancies,
+            "adoption_files": keys["files"] + kid_files,
+            "abandonment_reports": keys["reports"] + [r[0] for r in reports],
+            "certificates": keys["certificates"] + [ref for ref, child in copied if child in kid_set],
+            "agencies": keys["agencies"],
+        }
 
-    def _copy(self, table: str, column: str, values: list[Any], *, dedupe: bool = True) -> list[str]:
-        """Copy rows of a main table whose `column` is one of `values` into work (once); return their refs."""
-        values = [v for v in dict.fromkeys(values) if v is not None]
-        if not values:
+    def _mothers(self, keys: dict[str, list[str]], kids: list[str]) -> tuple[list[str], list[str]]:
+        """The persons whose births and pregnancies the record can affect (the persons it names, the children's
+        and pregnancies' mothers, and every persons record sharing one's identity document), and the children's
+        newborn IDs."""
+        mothers, ids = list(keys["persons"]), []
+        if kids:
+            for mother, newborn_id in self._select("births", "mother, newborn_id", [("ref", kids)]):
+                mothers, ids = mothers + [mother], ids + [newborn_id]
+        if keys["pregnancies"]:
+            mothers += [
+                row[0] for row in self._select("pregnancies", "mother", [("ref", keys["pregnancies"])])
+            ]
+        mothers = _unique(mothers)
+        if mothers:  # every record sharing a mother's identity document (two index lookups, not a join)
+            docs = [row[0] for row in self._select("person_doc", "doc", [("ref", mothers)])]
+            mothers = _unique(
+                mothers + [row[0] for row in self._select("person_doc", "ref", [("doc", docs)])]
+            )
+        return mothers, ids
+
+    def _parts(self, table: str, criteria: list[tuple[str, list[Any]]], params: dict[str, Any]) -> list[str]:
+        """One `SELECT *, rowid` per non-empty criterion (column, values), binding the values in `params`."""
+        parts = []
+        for column, values in criteria:
+            values = _unique(values)
+            if values:
+                names = []
+                for value in values:
+                    names.append(f"$v{len(params)}")
+                    params[names[-1][1:]] = value
+                parts.append(
+                    f'SELECT *, rowid AS _rid FROM main."{table}" WHERE "{column}" IN ({", ".join(names)})'
+                )
+        return parts
+
+    def _select(self, table: str, columns: str, criteria: list[tuple[str, list[Any]]]) -> list[tuple]:
+        """Columns of the main table's rows matching any criterion (an index lookup per criterion)."""
+        params: dict[str, Any] = {}
+        parts = self._parts(table, criteria, params)
+        if not parts:
+            return []
+        return self.con.execute(f"SELECT {columns} FROM ({' UNION ALL '.join(parts)})", params).fetchall()
+
+    def _copy(
+        self,
+        table: str,
+        criteria: list[tuple[str, list[Any]]],
+        returning: str = "ref",
+        *,
+        stated: list[tuple[Any, Any]] = (),
+    ) -> list[tuple]:
+        """Copy the main table's rows matching any criterion (column, values) into work, each row once; return
+        the `returning` columns of the rows copied. `stated` (births only): (facility, day) pairs whose births
+        within 31 days of the day are copied too (for adoption files that name no child)."""
+        params: dict[str, Any] = {}
+        parts = self._parts(table, criteria, params)
+        for facility, day in _unique(stated):
+            i = len(params)
+            params.update({f"v{i}": facility, f"v{i + 1}": day})
+            parts.append(
+                f'SELECT *, rowid AS _rid FROM main."{table}" WHERE facility = $v{i} AND CAST(left(time, 10) AS DATE)'
+                f" BETWEEN CAST($v{i + 1} AS DATE) - 31 AND CAST($v{i + 1} AS DATE) + 31"
+            )
+        if not parts:
             return []
         self._dirty.add(table)
-        unique = f' AND ref NOT IN (SELECT ref FROM work."{table}")' if dedupe else ""
-        rows = self.con.execute(
-            f'INSERT INTO work."{table}" SELECT * FROM "{table}" WHERE "{column}" IN (SELECT unnest(?)){unique} '
-            "RETURNING ref",
-            [values],
+        rows = f"({' UNION ALL '.join(parts)})"
+        if len(parts) > 1:
+            rows = f"(SELECT * FROM {rows} QUALIFY row_number() OVER (PARTITION BY _rid) = 1)"
+        return self.con.execute(
+            f'INSERT INTO work."{table}" SELECT * EXCLUDE (_rid) FROM {rows} RETURNING {returning}', params
         ).fetchall()
-        return [row[0] for row in rows]
 
-    def _extract_stated_births(self, files: list[str]) -> None:
-        """Births at the stated facility around the stated date of adoption files that name no child."""
-        for facility, day in self.con.execute(
-            "SELECT stated_birth_facility, stated_birth_date FROM work.adoption_files "
-            "WHERE child IS NULL AND stated_birth_facility IS NOT NULL AND stated_birth_date IS NOT NULL"
-        ).fetchall():
-            self.con.execute(
-                "INSERT INTO work.births SELECT * FROM births WHERE facility = ? "
-                "AND CAST(left(time, 10) AS DATE) BETWEEN CAST(? AS DATE) - 31 AND CAST(? AS DATE) + 31 "
-                "AND ref NOT IN (SELECT ref FROM work.births)",
-                [facility, day, day],
-            )
+
+def _combined_sql(rules: tuple, *, plain_custody: bool) -> tuple[str, dict[str, Any]]:
+    """One statement returning (rule index, subject_ref, evidence, facts) for several per-record rules: `scope`
+    (from the parameters $scope_type and $scope_ref) and the derived relations the rules read as materialised
+    common table expressions, then each rule's SQL unchanged but for its parameters, renamed
+    `$r<index>_<name>` (values from `bind`), the rules joined by UNION ALL."""
+    ctes = ["scope AS (SELECT unnest($scope_type) AS type, unnest($scope_ref) AS ref)"]
+    for name in _needed_derived(rules):
+        body = _PLAIN_CUSTODY if name == "custody" and plain_custody else DERIVED[name]
+        ctes.append(f"{name} AS MATERIALIZED (\n{body}\n)")
+    parts, params = [], {}
+    for i, rule in enumerate(rules):
+        values = bind(rule, scoped=True)
+        body = _PARAM_RE.sub(lambda m, i=i, v=values: f"$r{i}_{m[1]}" if m[1] in v else m[0], rule.sql)
+        params.update({f"r{i}_{name}": value for name, value in values.items()})
+        parts.append(
+            f"SELECT {i} AS rule_index, CAST(subject_ref AS VARCHAR), "
+            f"CAST(evidence AS STRUCT(type VARCHAR, ref VARCHAR)[]), CAST(facts AS VARCHAR) "
+            f"FROM (\n{body.strip().rstrip(';')}\n)"
+        )
+    return "WITH " + ",\n".join(ctes) + "\n" + "\nUNION ALL\n".join(parts), params
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    """The values without None and repeats, in first-seen order."""
+    return [v for v in dict.fromkeys(values) if v is not None]

@@ -220,6 +220,11 @@ def _parse_parameter(rule: str, name: str, spec: Any) -> Parameter:
     return Parameter(**{**param.__dict__, "default": param.check(rule, spec["default"])})
 
 
+# custody event types (INTERCHANGE.md); a trigger `custody_events.<type>` names only events of that type
+CUSTODY_EVENT_TYPES = ("discharge", "transfer", "abandonment_found", "adoption_order", "death", "correction")
+TRIGGERS = (*RECORD_TYPES, *(f"custody_events.{kind}" for kind in CUSTODY_EVENT_TYPES))
+
+
 def _str_list(rule: str, doc: Mapping[str, Any], key: str, allowed: Iterable[str] | None = None) -> tuple:
     value = doc.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -287,7 +292,7 @@ def parse_rule(doc: Any, *, source: str, sql_dir: Path | None) -> Rule:
         cannot_see=_str_list(rule, doc, "cannot_see"),
         parameters=params,
         values=MappingProxyType({p.name: p.default for p in params}),
-        triggers=_str_list(rule, doc, "triggers", RECORD_TYPES),
+        triggers=_str_list(rule, doc, "triggers", TRIGGERS),
         depends_on=_str_list(rule, doc, "depends_on"),
         post=post,
         source=source,

@@ -214,7 +214,8 @@ def peer_tests(
     found anomalous on a measure are then left out of their peers' rates and of the spread, and the tests are
     repeated until the findings no longer change (a facility already found anomalous does not set the
     standard others are held to; cf. iterative outlier exclusion in funnel-plot monitoring, Spiegelhalter 2005).
-    The first exclusions are the findings of the plain binomial test.
+    The first exclusions are the findings of the plain binomial test; with the binomial test itself the
+    rounds repeat the same way (one gross outlier among few peers would otherwise mask a lesser one).
     """
     groups: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
     for row in rows:
@@ -225,7 +226,7 @@ def peer_tests(
     min_peers = int(values.get("min_peers", 2))
     tests = _peer_round(groups, set(), "binomial", min_peers)
     excluded = {(t.facility, t.measure) for t in tests if flagged_test(t, values)}
-    if method == "binomial":
+    if method == "binomial" and not excluded:
         return tests
     for _ in range(max_rounds):
         tests = _peer_round(groups, excluded, method, min_peers)

@@ -9,11 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import base45
-
 from kinward.engines.synth.adoption import AdoptionPaths
 from kinward.engines.synth.people import Identity
-from kinward.engines.synth.simulate import HOUR, Child, Simulation
+from kinward.engines.synth.simulate import FORGERIES, HOUR, Child, Simulation
 from kinward.engines.synth.timeline import DAY, PlantCounts, Skeleton
 from kinward.engines.synth.world import Agency
 
@@ -71,7 +69,7 @@ class Flows(AdoptionPaths):
 
     # the ordinary course ---------------------------------------------------------------------------------
     def _ordinary(
-        self, i: int, ts: int, size: int, facility: Agency, *, certificate_text: str | None = None
+        self, i: int, ts: int, size: int, facility: Agency, *, forge: str | None = None
     ) -> list[Child]:
         sim = self.sim
         if self.d.chance(0.0008):  # mother absent: died in childbirth, or identity withheld
@@ -90,8 +88,8 @@ class Flows(AdoptionPaths):
                 )
         recipient = sim.recipient(children[0])
         sim.ordinary_custody(children, recipient)
-        for child in children:
-            sim.certificate(child, text=certificate_text)
+        for n, child in enumerate(children):
+            sim.certificate(child, forge=forge if n == 0 else None)
         sim.family(children, recipient[0] if recipient[1] == "father" else None)
         return children
 
@@ -99,7 +97,10 @@ class Flows(AdoptionPaths):
         self._ordinary(i, ts, size, facility)
 
     def _bad_certificate(self, i: int, ts: int, size: int, facility: Agency) -> None:
-        children = self._ordinary(i, ts, size, facility, certificate_text=self._invalid_text())
+        """A forged certificate for the first child: signed with a key that is not the office's (under the
+        office's kid), or a genuine one whose date of birth was altered after signing. Both fail verification."""
+        forge = self.d.pick(FORGERIES)
+        children = self._ordinary(i, ts, size, facility, forge=forge)
         child = children[0]
         if child.certificate is not None:
             self.sim.plant(
@@ -107,13 +108,6 @@ class Flows(AdoptionPaths):
                 ("certificates", child.certificate),
                 [("certificates", child.certificate), ("births", child.ref)],
             )
-
-    def _invalid_text(self) -> str:
-        """A `KW1:` text that cannot decode: not Base45 at all, or Base45 of bytes that are not zlib data."""
-        if self.d.chance(0.5):
-            return "KW1:" + "".join(self.d.pick("abcdefghijklmnopqrstuvwxyz") for _ in range(60))
-        noise = bytes(self.d.below(256) for _ in range(48))
-        return "KW1:" + base45.b45encode(noise).decode("ascii")
 
     # non-guardian discharges (planted outside the ring) -------------------------------------------------
     def _non_guardian(self, i: int, ts: int, size: int, facility: Agency) -> None:

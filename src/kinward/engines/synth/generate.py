@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from kinward.engines.interchange.writer import DatasetWriter
+from kinward.engines.synth.certs import CertificateIssuer, dataset_salt
 from kinward.engines.synth.flows import Flows
 from kinward.engines.synth.names import PROVINCES, NameMaker
 from kinward.engines.synth.people import People
 from kinward.engines.synth.rand import Draws
-from kinward.engines.synth.simulate import CertificateText, FamilyLink, Simulation, dummy_certificate_text
+from kinward.engines.synth.simulate import CertificateText, FamilyLink, Simulation
 from kinward.engines.synth.timeline import DAY, PlantCounts, assign_roles, build_skeleton
 from kinward.engines.synth.world import build_world
 
@@ -42,7 +43,9 @@ class SynthOptions:
     """What to generate. Same options (seed included) give byte-identical files.
 
     `now` is the local midnight (capital's offset) that becomes manifest `created`; coverage starts 730 days
-    earlier. `certificate_text(claims)` makes each certificate's printed text (default: a marked dummy);
+    earlier. Certificates are signed with one synthetic key per registry office, published in the manifest's
+    `issuer_keys`; `certificate_text(claims)`, when given, makes each ordinary certificate's text instead
+    (e.g. `dummy_certificate_text`; planted forgeries are still signed forgeries);
     `on_family(link)` is told of each live-born child and its parents (a hook for DNA profiles).
     """
 
@@ -50,7 +53,7 @@ class SynthOptions:
     seed: int
     country: str = "ID"
     now: dt.date = DEFAULT_NOW
-    certificate_text: CertificateText = dummy_certificate_text
+    certificate_text: CertificateText | None = None
     on_family: Callable[[FamilyLink], None] | None = None
     source: str = "kinward synth"
 
@@ -83,11 +86,16 @@ def generate_dataset(path: str | Path, options: SynthOptions) -> SynthResult:
     start_dt = now_dt - dt.timedelta(days=COVERAGE_DAYS)
     now, start = int(now_dt.timestamp()), int(start_dt.timestamp())
     world = build_world(options.country, options.births, draws, options.now)
+    source = f"{options.source} (seed {options.seed}, {options.births} births)"
+    salt = dataset_salt(options.seed, options.births, options.country, options.now, source)
+    offices = {a.ref: a.name for a in world.by_kind["registry_office"]}
+    issuer = CertificateIssuer(salt, offices, valid_from=start_dt - dt.timedelta(days=1))
     manifest = {
         "country": options.country,
         "coverage_from": start_dt.isoformat(),
         "created": now_dt.isoformat(),
-        "source": f"{options.source} (seed {options.seed}, {options.births} births)",
+        "source": source,
+        "issuer_keys": issuer.issuer_keys(),
     }
     with DatasetWriter(path, manifest) as writer:
         writer.write_many("regions", world.regions)
@@ -95,7 +103,7 @@ def generate_dataset(path: str | Path, options: SynthOptions) -> SynthResult:
         writer.write_many("staff", world.staff)
         people = People(NameMaker(options.country, draws), draws, lambda r: writer.write("persons", r))
         sim = Simulation(
-            writer, world, draws, people, start, now, options.certificate_text, options.on_family
+            writer, world, draws, people, start, now, options.certificate_text, options.on_family, issuer
         )
         counts = PlantCounts.for_births(options.births)
         skeleton = build_skeleton(options.births, start + DAY, now - DAY, world.facilities, draws)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kinward.engines.interchange.writer import DatasetWriter
+from kinward.engines.synth.certs import CertificateIssuer, log_anchor, newborn_id
 from kinward.engines.synth.people import Identity, People
 from kinward.engines.synth.rand import Draws
 from kinward.engines.synth.timeline import DAY
@@ -35,13 +36,17 @@ DEATH_CAUSES = (
 OTHER_KIN = ("grandmother (mother's mother)", "grandmother (father's mother)", "aunt (mother's sister)")
 
 CertificateText = Callable[[dict[str, Any]], str]
+FORGERIES = ("wrong_key", "tampered")
+SEX_CODE = {"female": "F", "male": "M"}
 
 
 def dummy_certificate_text(claims: dict[str, Any]) -> str:
     """The default certificate text: a deterministic placeholder, marked as such, that is not a credential.
 
     Form: `KW-DUMMY:<certificate ref>:<child ref>:<issued_on>:<16 hex of SHA-256 over the sorted claims>`.
-    A verifier must treat it as "not checked"; only `KW1:` texts are credentials.
+    A verifier must treat it as "not checked"; only `KW1:` texts are credentials. No longer the default:
+    `kinward synth` signs real certificates (certs.py); pass this as `SynthOptions.certificate_text` to get
+    placeholders instead.
     """
     digest = hashlib.sha256(repr(sorted(claims.items())).encode("utf-8")).hexdigest()[:16]
     return f"KW-DUMMY:{claims['certificate']}:{claims['child']}:{claims['issued_on']}:{digest}"
@@ -70,6 +75,9 @@ class Child:
     delivery: str = ""
     certificate: str | None = None
     certificate_day: dt.date | None = None
+    sex: str = "unknown"
+    newborn_id: str = ""
+    number: int = 0  # the birth's position in the dataset (1, 2, ...): its synthetic log anchor
 
 
 class Simulation:
@@ -83,12 +91,14 @@ class Simulation:
         people: People,
         start: int,
         now: int,
-        certificate_text: CertificateText,
+        certificate_text: CertificateText | None,
         on_family: Callable[[FamilyLink], None] | None,
+        issuer: CertificateIssuer,
     ) -> None:
         self.w, self.world, self.d, self.people = writer, world, draws, people
         self.start, self.now = start, now
         self.certificate_text, self.on_family = certificate_text, on_family
+        self.issuer = issuer
         self.counters: dict[str, int] = {}
         self._tz: dict[int, dt.timezone] = {}
         self.truth: list[dict[str, Any]] = []
@@ -278,6 +288,7 @@ class Simulation:
             mean = 3150 if size == 1 else 2450
             grams = self.d.normal(mean, 430) if live else self.d.normal(2300, 800)
             record: dict[str, Any] = {"ref": ref, "delivery": delivery}
+            issued_id = newborn_id(self.issuer.salt, ref)
             if pregnancy is not None:
                 record["pregnancy"] = pregnancy
             record.update(
@@ -295,37 +306,53 @@ class Simulation:
                     "sex": "male" if self.d.chance(0.512) else "female",
                     "weight_g": int(min(5600, max(400, grams))),
                     "outcome": "live" if live else "still",
+                    "newborn_id": issued_id,
                 }
             )
             self.w.write("births", record)
             if not live:
                 self.stillbirths_at.setdefault(facility.ref, []).append(ref)
-            children.append(Child(ref, t, facility, mother_ref, woman, live, delivery))
+            child = Child(ref, t, facility, mother_ref, woman, live, delivery)
+            child.sex, child.newborn_id, child.number = record["sex"], issued_id, self.counters["B"]
+            children.append(child)
         if tell_family:
             self.family(children, None)
         return children
 
-    def certificate(self, child: Child, *, text: str | None = None) -> str | None:
-        """Register the birth: a certificate from the district registry office, days to weeks after birth."""
+    def certificate(self, child: Child, *, forge: str | None = None) -> str | None:
+        """Register the birth: a certificate from the district registry office, days to weeks after birth.
+
+        The text is signed with the office's synthetic key (certs.py), or made by the `certificate_text`
+        callback when one is given; `forge` ("wrong_key", "tampered") writes a forgery instead.
+        """
         if not child.live:
             return None
         office = self.world.registry_of_district[self.world.facility_district[child.facility.ref]]
         issued = self.day(child.time, child.facility) + dt.timedelta(days=int(self.d.lognormal(6, 0.8)))
         if issued > self.now_day(office):
             return None
+        born = self.day(child.time, child.facility)
+        issued_at = self._issued_at(child, office, issued, born)
+        if issued_at is None:
+            return None
         ref = self.next_ref("C")
-        claims = {
-            "certificate": ref,
-            "child": child.ref,
-            "issued_on": issued.isoformat(),
-            "issued_by": office.ref,
-            "issuer_name": office.name,
-            "birth_time": self.time(child.time, child.facility),
-            "facility": child.facility.ref,
-            "facility_name": child.facility.name,
-            "mother": child.mother_ref,
-            "country": self.world.country,
-        }
+        if forge is None and self.certificate_text is not None:
+            text = self.certificate_text(
+                {
+                    "certificate": ref,
+                    "child": child.ref,
+                    "issued_on": issued.isoformat(),
+                    "issued_by": office.ref,
+                    "issuer_name": office.name,
+                    "birth_time": self.time(child.time, child.facility),
+                    "facility": child.facility.ref,
+                    "facility_name": child.facility.name,
+                    "mother": child.mother_ref,
+                    "country": self.world.country,
+                }
+            )
+        else:
+            text = self._signed_text(child, office, born, issued_at, forge)
         self.w.write(
             "certificates",
             {
@@ -333,11 +360,46 @@ class Simulation:
                 "child": child.ref,
                 "issued_on": issued.isoformat(),
                 "issued_by": office.ref,
-                "text": text or self.certificate_text(claims),
+                "text": text,
             },
         )
         child.certificate, child.certificate_day = ref, issued
         return ref
+
+    def _issued_at(self, child: Child, office: Agency, issued: dt.date, born: dt.date) -> dt.datetime | None:
+        """The certificate's `iat`: 09:00 at the office on the issue day, never before the birth, never before
+        the UTC midnight of the date of birth (the credentials engine compares the date of birth with the UTC
+        date of `iat`), never after the dataset's now. None when no such instant exists (born just before now)."""
+        local_nine = (issued - dt.date(1970, 1, 1)).days * DAY - office.offset * 60 + 9 * HOUR
+        birth_day_utc = (born - dt.date(1970, 1, 1)).days * DAY
+        ts = min(max(local_nine, child.time + HOUR, birth_day_utc), self.now)
+        if ts < birth_day_utc:
+            return None
+        return dt.datetime.fromtimestamp(ts, dt.UTC)
+
+    def _signed_text(
+        self, child: Child, office: Agency, born: dt.date, issued_at: dt.datetime, forge: str | None
+    ) -> str:
+        """The certificate text signed with the office's key, or one of the forgeries of certs.py."""
+        index, size, root = log_anchor(self.issuer.salt, child.number)
+        district = self.world.facility_district.get(child.facility.ref, "R-000")
+        claims = self.issuer.claims(
+            office.ref,
+            newborn_id=child.newborn_id,
+            date_of_birth=born,
+            sex=SEX_CODE.get(child.sex, "U"),
+            facility_name=child.facility.name[:120].strip(),
+            region_code=f"{self.world.country}-{district}"[:16],
+            issued_at=issued_at,
+            log_index=index,
+            tree_size=size,
+            root_hash=root,
+        )
+        if forge == "wrong_key":
+            return self.issuer.forge_wrong_key(office.ref, claims)
+        if forge == "tampered":
+            return self.issuer.forge_tampered(office.ref, claims, -self.d.between(30, 400))
+        return self.issuer.issue(office.ref, claims)
 
     # the ordinary course ---------------------------------------------------------------------------------
     def ordinary_custody(
