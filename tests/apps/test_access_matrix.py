@@ -14,6 +14,7 @@ from kinward.config.api import api
 from tests import factories as f
 from tests.apps.cases import helpers as ch
 from tests.apps.registry import helpers as rh
+from tests.apps.reporting import helpers as rp
 from tests.apps.reunification import builders as ru
 from tests.apps.watch import helpers as wh
 from tests.conftest import PERSONA_ROLES, actor_of
@@ -26,6 +27,12 @@ RU_CASE = frozenset({"caseworker", "caseworker_other_agency", "case_supervisor"}
 RU_WEST = frozenset({"caseworker", "case_supervisor"})
 
 CASE_STAFF = frozenset({"caseworker", "caseworker_other_agency", "case_supervisor"})
+RP_FILERS = frozenset({"clerk", "clerk_other_hospital", "facility_supervisor"})
+RP_READERS = frozenset({"clerk", "facility_supervisor", "analyst", "case_supervisor"})
+RP_SUPERVISORS = frozenset({"facility_supervisor", "analyst", "case_supervisor"})
+RP_DECIDERS = frozenset({"facility_supervisor", "case_supervisor"})
+REGISTRY_HEALTH = frozenset({"clerk", "clerk_other_hospital", "facility_supervisor"})  # each at their own facility
+REGISTRY_WEST_HEALTH = frozenset({"clerk", "facility_supervisor"})  # the world's hospital
 CASE_OWN = frozenset({"caseworker", "case_supervisor"})
 
 # route key: (method, path builder, personas allowed, status when allowed)
@@ -59,6 +66,7 @@ ACCESS = {
     "tips:triage": ("GET", lambda w: reverse("tips:triage"), {"analyst"}, 200),
     "tips:detail": ("GET", lambda w: reverse("tips:detail", args=[w.fresh_tip().pk]), {"analyst"}, 200),
     "tips:act": ("POST", lambda w: reverse("tips:act", args=[w.fresh_tip().pk]), {"analyst"}, 302),
+    "tips:open_case": ("POST", lambda w: reverse("tips:open_case", args=[w.fresh_tip().pk]), {"analyst"}, 302),
     "tips:attachment": ("GET", lambda w: reverse("tips:attachment", args=w.fresh_tip_attachment()), {"analyst"},
                         200),
     # cases (caseworkers' side): own agency sees a case; another agency only through a referral to it
@@ -110,6 +118,8 @@ ACCESS = {
                                                              args=[ru.sample(w).pk]), {"dna_analyst"}, 200),
     "reunification:sample_search": ("POST", lambda w: reverse("reunification:sample_search",
                                                               args=[ru.typed_child_sample(w).pk]), {"dna_analyst"}, 302),
+    "reunification:sample_runs": ("GET", lambda w: reverse("reunification:sample_runs",
+                                                           args=[ru.search_run(w).sample_id]), {"dna_analyst"}, 200),
     "reunification:imports": ("GET", lambda w: reverse("reunification:imports"), {"dna_analyst"}, 200),
     "reunification:matches": ("GET", lambda w: reverse("reunification:matches"), RU_CASE | {"dna_analyst"}, 200),
     "reunification:match_detail": ("GET", lambda w: reverse("reunification:match_detail", args=[ru.match(w).pk]),
@@ -131,7 +141,11 @@ ACCESS = {
     "POST /api/v1/reunification/samples/{sample_id}/custody": (
         "POST", lambda w: f"/api/v1/reunification/samples/{ru.sample(w, status='collected').pk}/custody", {"dna_analyst"}, 201),
     "POST /api/v1/reunification/samples/{sample_id}/search": (
-        "POST", lambda w: f"/api/v1/reunification/samples/{ru.typed_child_sample(w).pk}/search", {"dna_analyst"}, 201),
+        "POST", lambda w: f"/api/v1/reunification/samples/{ru.typed_child_sample(w).pk}/search", {"dna_analyst"}, 202),
+    "GET /api/v1/reunification/search-runs/{run_id}": (
+        "GET", lambda w: f"/api/v1/reunification/search-runs/{ru.search_run(w).pk}", {"dna_analyst"}, 200),
+    "POST /api/v1/reunification/children/{child_id}/case": (
+        "POST", lambda w: f"/api/v1/reunification/children/{ru.child(w).pk}/case", RU_WEST, 200),
     "GET /api/v1/reunification/genotype-imports": ("GET", lambda w: "/api/v1/reunification/genotype-imports", {"dna_analyst"}, 200),
     "POST /api/v1/reunification/genotype-imports": ("POST", lambda w: "/api/v1/reunification/genotype-imports", {"dna_analyst"}, 201),
     "GET /api/v1/reunification/search-runs": ("GET", lambda w: "/api/v1/reunification/search-runs", {"dna_analyst"}, 200),
@@ -174,6 +188,31 @@ ACCESS = {
     "registry:certificate": ("GET", lambda w: reverse("registry:certificate",
                              args=[rh.issued_certificate(w).pk]), {"registrar"}, 200),
     "registry:verify": ("GET", lambda w: reverse("registry:verify"), EVERYONE, 200),
+    "registry:pregnancies": ("GET", lambda w: reverse("registry:pregnancies"), REGISTRY_HEALTH, 200),
+    "registry:pregnancy_enrol": ("GET", lambda w: reverse("registry:pregnancy_enrol"), REGISTRY_HEALTH, 200),
+    "registry:pregnancy": ("GET", lambda w: reverse("registry:pregnancy", args=[rh.a_pregnancy(w).pk]),
+                           REGISTRY_WEST_HEALTH, 200),
+    "registry:pregnancy_visit": ("POST", lambda w: reverse("registry:pregnancy_visit", args=[rh.a_pregnancy(w).pk]),
+                                 REGISTRY_WEST_HEALTH, 302),
+    "registry:pregnancy_end": ("POST", lambda w: reverse("registry:pregnancy_end", args=[rh.a_pregnancy(w).pk]),
+                               REGISTRY_WEST_HEALTH, 302),
+    "registry:birth_notify": ("GET", lambda w: reverse("registry:birth_notify"), REGISTRY_HEALTH, 200),
+    "registry:birth_notified": ("GET", lambda w: reverse("registry:birth_notified", args=[rh.a_birth(w).newborn_id]),
+                                {"clerk", "facility_supervisor", "registrar", "analyst"}, 200),
+    "registry:custody_event": ("POST", lambda w: reverse("registry:custody_event",
+                                                         args=[rh.a_birth(w).newborn_id, "discharge"]),
+                               REGISTRY_WEST_HEALTH, 302),
+    "POST /api/v1/registry/pregnancies": ("POST", lambda w: "/api/v1/registry/pregnancies", REGISTRY_WEST_HEALTH, 201),
+    "GET /api/v1/registry/pregnancies": ("GET", lambda w: "/api/v1/registry/pregnancies", REGISTRY_HEALTH, 200),
+    "POST /api/v1/registry/pregnancies/{pregnancy_id}/visits": (
+        "POST", lambda w: f"/api/v1/registry/pregnancies/{rh.a_pregnancy(w).pk}/visits", REGISTRY_WEST_HEALTH, 200),
+    "POST /api/v1/registry/pregnancies/{pregnancy_id}/outcomes": (
+        "POST", lambda w: f"/api/v1/registry/pregnancies/{rh.a_pregnancy(w).pk}/outcomes", REGISTRY_WEST_HEALTH, 201),
+    "POST /api/v1/registry/children/{newborn_id}/certificates": (
+        "POST", lambda w: f"/api/v1/registry/children/{rh.registered_birth(w).newborn_id}/certificates",
+        {"registrar"}, 201),
+    "GET /api/v1/registry/certificates/{certificate_id}": (
+        "GET", lambda w: f"/api/v1/registry/certificates/{rh.issued_certificate(w).pk}", {"registrar"}, 200),
     "POST /api/v1/registry/verify": ("POST", lambda w: "/api/v1/registry/verify", EVERYONE, 200),
     "GET /api/v1/registry/issuer-keys": ("GET", lambda w: "/api/v1/registry/issuer-keys", EVERYONE, 200),
     "POST /api/v1/registry/notifications": ("POST", lambda w: "/api/v1/registry/notifications",
@@ -212,6 +251,8 @@ ACCESS = {
                                          200),
     "POST /api/v1/tips/triage/{tip_id}/action": (
         "POST", lambda w: f"/api/v1/tips/triage/{w.fresh_tip().pk}/action", {"analyst"}, 200),
+    "POST /api/v1/tips/triage/{tip_id}/case": (
+        "POST", lambda w: f"/api/v1/tips/triage/{w.fresh_tip().pk}/case", {"analyst"}, 201),
     "GET /api/v1/alerts/": ("GET", lambda w: "/api/v1/alerts/", {"analyst"}, 200),
     "GET /api/v1/alerts/{alert_id}": ("GET", lambda w: f"/api/v1/alerts/{w.fresh_alert().pk}", {"analyst"}, 200),
     "POST /api/v1/alerts/{alert_id}/decision": (
@@ -220,6 +261,7 @@ ACCESS = {
     "watch:queue": ("GET", lambda w: reverse("watch:queue"), {"analyst"}, 200),
     "watch:post": ("GET", lambda w: reverse("watch:post", args=[wh.post(w.police).pk]), {"analyst"}, 200),
     "watch:decide": ("POST", lambda w: reverse("watch:decide", args=[wh.post(w.police).pk]), {"analyst"}, 302),
+    "watch:open_case": ("POST", lambda w: reverse("watch:open_case", args=[wh.post(w.police).pk]), {"analyst"}, 302),
     "watch:screenshot": ("GET", lambda w: reverse("watch:screenshot", args=[wh.post(w.police, screenshot=True).pk]),
                          {"analyst"}, 200),
     "watch:submit": ("GET", lambda w: reverse("watch:submit"), {"analyst"}, 200),
@@ -235,6 +277,8 @@ ACCESS = {
                                           {"analyst"}, 200),
     "POST /api/v1/watch/posts/{post_id}/decision": (
         "POST", lambda w: f"/api/v1/watch/posts/{wh.post(w.police).pk}/decision", {"analyst"}, 200),
+    "POST /api/v1/watch/posts/{post_id}/case": (
+        "POST", lambda w: f"/api/v1/watch/posts/{wh.post(w.police).pk}/case", {"analyst"}, 201),
     "GET /api/v1/watch/sources": ("GET", lambda w: "/api/v1/watch/sources", {"analyst"}, 200),
     "POST /api/v1/watch/sources": ("POST", lambda w: "/api/v1/watch/sources", {"analyst"}, 201),
     "POST /api/v1/watch/sources/{source_id}/poll": (
@@ -244,10 +288,64 @@ ACCESS = {
     "GET /api/v1/watch/models": ("GET", lambda w: "/api/v1/watch/models", {"analyst"}, 200),
     # allowed, but with no analyst decision yet there is nothing to learn from: 422 naming `decisions`
     "POST /api/v1/watch/models/retrain": ("POST", lambda w: "/api/v1/watch/models/retrain", {"analyst"}, 422),
+    # mandatory reporting (builders: tests/apps/reporting/helpers.py); reports of the west hospital
+    "reporting:file": ("GET", lambda w: reverse("reporting:file"), RP_FILERS, 200),
+    "reporting:reports": ("GET", lambda w: reverse("reporting:reports"), RP_FILERS | RP_READERS, 200),
+    "reporting:report": ("GET", lambda w: reverse("reporting:report", args=[rp.filing(w).pk]), RP_READERS, 200),
+    "reporting:step_act": ("POST", lambda w: reverse("reporting:step_act", args=[rp.step(w, "police").pk,
+                                                                                "acknowledge"]), {"analyst"}, 302),
+    "reporting:dashboard": ("GET", lambda w: reverse("reporting:dashboard"), RP_SUPERVISORS, 200),
+    "reporting:missed": ("GET", lambda w: reverse("reporting:missed", args=[rp.lead(w).pk]), RP_SUPERVISORS, 200),
+    "reporting:missed_decide": ("POST", lambda w: reverse("reporting:missed_decide", args=[rp.lead(w).pk]),
+                                RP_DECIDERS, 302),
+    "reporting:penalties": ("GET", lambda w: reverse("reporting:penalties"), SIGNED_IN, 200),
+    "reporting:penalty_open": ("POST", lambda w: reverse("reporting:penalty_open"), RP_DECIDERS, 302),
+    "reporting:penalty": ("GET", lambda w: reverse("reporting:penalty", args=[rp.penalty(w).pk]), RP_READERS, 200),
+    "reporting:penalty_act": ("POST", lambda w: reverse("reporting:penalty_act", args=[rp.penalty(w).pk, "respond"]),
+                              {"clerk"}, 302),
+    "POST /api/v1/reporting/reports": ("POST", lambda w: "/api/v1/reporting/reports", RP_FILERS, 201),
+    "GET /api/v1/reporting/reports": ("GET", lambda w: "/api/v1/reporting/reports", RP_FILERS | RP_READERS, 200),
+    "GET /api/v1/reporting/reports/{filing_id}": (
+        "GET", lambda w: f"/api/v1/reporting/reports/{rp.filing(w).pk}", RP_READERS, 200),
+    "POST /api/v1/reporting/steps/{step_id}/acknowledge": (
+        "POST", lambda w: f"/api/v1/reporting/steps/{rp.step(w, 'police').pk}/acknowledge", {"analyst"}, 200),
+    "POST /api/v1/reporting/steps/{step_id}/meeting": (
+        "POST", lambda w: f"/api/v1/reporting/steps/{rp.step(w, 'child_protection', 'strategy_meeting').pk}/meeting",
+        {"case_supervisor"}, 200),
+    "GET /api/v1/reporting/dashboard": ("GET", lambda w: "/api/v1/reporting/dashboard", RP_SUPERVISORS, 200),
+    "GET /api/v1/reporting/overdue-steps": ("GET", lambda w: "/api/v1/reporting/overdue-steps", RP_SUPERVISORS, 200),
+    "GET /api/v1/reporting/missed": ("GET", lambda w: "/api/v1/reporting/missed", RP_SUPERVISORS, 200),
+    "GET /api/v1/reporting/missed/{missed_id}": (
+        "GET", lambda w: f"/api/v1/reporting/missed/{rp.lead(w).pk}", RP_SUPERVISORS, 200),
+    "POST /api/v1/reporting/missed/{missed_id}/decision": (
+        "POST", lambda w: f"/api/v1/reporting/missed/{rp.lead(w).pk}/decision", RP_DECIDERS, 200),
+    "POST /api/v1/reporting/penalties": ("POST", lambda w: "/api/v1/reporting/penalties", RP_DECIDERS, 201),
+    "GET /api/v1/reporting/penalties/{proceeding_id}": (
+        "GET", lambda w: f"/api/v1/reporting/penalties/{rp.penalty(w).pk}", RP_READERS, 200),
+    "POST /api/v1/reporting/penalties/{proceeding_id}/response": (
+        "POST", lambda w: f"/api/v1/reporting/penalties/{rp.penalty(w).pk}/response", {"clerk"}, 200),
+    "POST /api/v1/reporting/penalties/{proceeding_id}/decision": (
+        "POST", lambda w: f"/api/v1/reporting/penalties/{rp.penalty(w, responded=True).pk}/decision", RP_DECIDERS,
+        200),
 }
 
 POST_BODIES = {
+    "reporting:missed_decide": lambda w: {"decision": "confirm", "reason": "no record of the child leaving"},
+    "reporting:penalty_open": lambda w: {"filing_id": rp.late_filing(w).pk, "health_worker": w.people["clerk"].pk},
+    "reporting:penalty_act": lambda w: {"response": "I reported as soon as the child was found."},
+    "POST /api/v1/reporting/reports": lambda w: {
+        "found_at": rp.iso_hours_ago(3), "place": "Clinic doorstep", "found_by": "cleaner", "condition": "well",
+        "care_given": "warmed and fed"},
+    "POST /api/v1/reporting/steps/{step_id}/meeting": lambda w: {"held_at": rp.iso_hours_ago(1),
+                                                                 "attendees": "police, social services"},
+    "POST /api/v1/reporting/missed/{missed_id}/decision": lambda w: {"decision": "dismiss", "reason": "transferred"},
+    "POST /api/v1/reporting/penalties": lambda w: {"filing_id": rp.late_filing(w).pk,
+                                                   "health_worker_id": w.people["clerk"].pk},
+    "POST /api/v1/reporting/penalties/{proceeding_id}/response": lambda w: {"response": "I was on another ward."},
+    "POST /api/v1/reporting/penalties/{proceeding_id}/decision": lambda w: {"outcome": "waived",
+                                                                            "reasons": "understaffed ward"},
     "POST /api/v1/reunification/children": lambda w: {"found_on": "2026-01-05"},
+    "POST /api/v1/reunification/children/{child_id}/case": lambda w: {"case_id": None},
     "POST /api/v1/reunification/tracing-requests": lambda w: {
         "received_on": "2026-01-05", "tracing_consent": True, "tracing_consent_on": "2026-01-05",
         "searcher": {"given_name": "Siti", "relation": "mother"}},
@@ -297,6 +395,12 @@ POST_BODIES = {
     "POST /api/v1/watch/sources": lambda w: {"name": "Forum feed", "url": "https://forum.example/feed.xml"},
     "tips:add_information": lambda w: {"receipt_code": w.fresh_receipt(), "text": "The clinic moved."},
     "tips:act": lambda w: {"action": "assign"},
+    "tips:open_case": lambda w: {"case-agency": w.child_protection.pk, "case-reason": "a baby offered", "case-sex": "unknown"},
+    "POST /api/v1/tips/triage/{tip_id}/case": lambda w: {"agency_id": w.child_protection.pk, "reason": "a baby offered"},
+    "watch:open_case": lambda w: {"case-agency": w.child_protection.pk, "case-reason": "a mother in distress",
+                                  "case-sex": "unknown"},
+    "POST /api/v1/watch/posts/{post_id}/case": lambda w: {"agency_id": w.child_protection.pk,
+                                                          "reason": "a mother in distress"},
     "POST /api/v1/tips/": lambda w: {"category": "website", "what_happened": "A page offers babies.",
                                      "where": "online"},
     "POST /api/v1/tips/status": lambda w: {"receipt_code": w.fresh_receipt()},
@@ -307,6 +411,14 @@ POST_BODIES = {
     "POST /api/v1/registry/fhir/Bundle": lambda w: rh.fhir_bundle(w),
     "POST /api/v1/registry/children/{newborn_id}/custody-events": lambda w: rh.discharge_body(),
     "POST /api/v1/registry/verify": lambda w: {"text": "KW1:NOT-A-CERTIFICATE"},
+    "POST /api/v1/registry/pregnancies": lambda w: rh.pregnancy_body(w),
+    "POST /api/v1/registry/pregnancies/{pregnancy_id}/visits": lambda w: {"date": str(rh.timezone.localdate())},
+    "POST /api/v1/registry/pregnancies/{pregnancy_id}/outcomes": lambda w: {"type": "loss",
+                                                                          "date": str(rh.timezone.localdate())},
+    "registry:pregnancy_visit": lambda w: {"visit-date": str(rh.timezone.localdate())},
+    "registry:pregnancy_end": lambda w: {"end-type": "moved_away", "end-date": str(rh.timezone.localdate()),
+                                         "end-recorded_by_role": "midwife"},
+    "registry:custody_event": lambda w: rh.discharge_form_body(),
 }
 
 

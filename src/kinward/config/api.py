@@ -11,6 +11,7 @@ from kinward.apps.audit.api import router as audit_router
 from kinward.apps.cases.api import router as cases_router
 from kinward.apps.core.api_support import PersonSession, SystemClientToken, install_error_handlers
 from kinward.apps.registry.api import router as registry_router
+from kinward.apps.reporting.api import router as reporting_router
 from kinward.apps.reunification.api import router as reunification_router
 from kinward.apps.tips.api import router as tips_router
 from kinward.apps.watch.api import router as watch_router
@@ -38,3 +39,4 @@ api.add_router("/cases", cases_router)
 api.add_router("/tips", tips_router)
 api.add_router("/reunification", reunification_router)
 api.add_router("/watch", watch_router)
+api.add_router("/reporting", reporting_router)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "kinward.apps.tips",
     "kinward.apps.reunification",
     "kinward.apps.watch",
+    "kinward.apps.reporting",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +171,9 @@ WATCH_POST_MAX_CHARS = env_int("KINWARD_WATCH_POST_MAX_CHARS", 20000)
 WATCH_SCREENSHOT_MAX_BYTES = env_int("KINWARD_WATCH_SCREENSHOT_MAX_BYTES", 2 * 1024 * 1024)
 WATCH_BENIGN_RETENTION_DAYS = env_int("KINWARD_WATCH_BENIGN_RETENTION_DAYS", 90)
 WATCH_TRAINING_FILE = os.environ.get("KINWARD_WATCH_TRAINING_FILE", "")
+WATCH_FEED_PRIVATE_HOSTS = [
+    h.strip() for h in os.environ.get("KINWARD_WATCH_FEED_PRIVATE_HOSTS", "").split(",") if h.strip()
+]
 
 # --- security headers (production) -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -14,6 +14,7 @@ urlpatterns = [
     path("tips/", include("kinward.apps.tips.urls")),
     path("reunification/", include("kinward.apps.reunification.urls")),
     path("watch/", include("kinward.apps.watch.urls")),
+    path("reporting/", include("kinward.apps.reporting.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
 ]

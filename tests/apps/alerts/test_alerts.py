@@ -103,6 +103,22 @@ def test_each_rule_gets_a_measured_precision_from_decisions(world, queued):
     assert rows["non_guardian_discharge"].precision == 0.5 and rows["non_guardian_discharge"].decided == 2
 
 
+def test_a_new_rule_version_earns_its_precision_apart_from_the_old_one(world, queued):
+    analyst = actor_of(world.people["analyst"])
+    services.alert_dismiss(actor=analyst, alert=queued["A-west-1"], reason="grandmother, known to the ward")
+    retuned = rule_alert("A-west-3", "non_guardian_discharge", "custody_events", "E-3", [("custody_events", "E-3")])
+    retuned = RuleAlert(**{**retuned.__dict__, "rule_version": 2})
+    services.alerts_ingest(alerts=[retuned], source="test dataset", agency_refs={("custody_events", "E-3"): "F-WEST"})
+    services.alert_escalate(actor=analyst, alert=Alert.objects.get(alert_key="A-west-3"), to="police", reason="sold")
+    rows = {(r.rule, r.rule_version): r for r in selectors.rule_precision(actor=analyst)
+            if r.rule == "non_guardian_discharge"}
+    assert rows[("non_guardian_discharge", 1)].precision == 0.0 and rows[("non_guardian_discharge", 2)].precision == 1.0
+    client = Client()
+    client.force_login(world.people["analyst"])
+    page = client.get(reverse("alerts:precision")).content.decode()
+    assert "non_guardian_discharge v2" in page and "non_guardian_discharge v1" in page
+
+
 def test_the_page_flow_takes_decides_and_shows_the_history(world, queued):
     client = Client()
     client.force_login(world.people["analyst"])

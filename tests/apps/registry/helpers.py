@@ -172,3 +172,112 @@ def issued_certificate(world):
 
     birth = registered_birth(world)
     return certificate_issue(actor=actor_of(world.people["registrar"]), newborn_id=birth.newborn_id)
+
+
+# --- antenatal care, the birth form and custody forms (pages) ---------------------------------------------
+
+
+def mother_data(number: int | None = None):
+    """An invented mother with a national identity document unique to this test run."""
+    from kinward.apps.registry.services import PersonData
+
+    number = number if number is not None else next(_n)
+    return PersonData(
+        given_name="Ayu",
+        family_name=f"Lestari{number}",
+        birth_date=dt.date(2000, 6, 1),
+        sex="female",
+        id_document_type="national_id",
+        id_document_number=f"32010255059{number:05d}",
+        id_document_country="ID",
+    )
+
+
+def a_pregnancy(
+    world,
+    *,
+    persona: str = "clerk",
+    facility=None,
+    enrolled_days_ago: int = 30,
+    expected_in_days: int = 120,
+    mother=None,
+):
+    """A pregnancy enrolled through the service at the world's hospital (by default due in four months)."""
+    from kinward.apps.registry.services import pregnancy_enrol
+
+    today = timezone.localdate()
+    return pregnancy_enrol(
+        actor=actor_of(world.people[persona]),
+        facility=facility or world.hospital,
+        mother=mother or mother_data(),
+        enrolled_on=today - dt.timedelta(days=enrolled_days_ago),
+        expected_date=today + dt.timedelta(days=expected_in_days),
+    )
+
+
+def pregnancy_body(world, **overrides) -> dict:
+    number = next(_n)
+    body = {
+        "facility_id": world.hospital.pk,
+        "mother": {
+            "given_name": "Ayu",
+            "family_name": f"Lestari{number}",
+            "sex": "female",
+            "id_document": {"type": "national_id", "number": f"32010255059{number:05d}", "country": "ID"},
+        },
+        "expected_date": (timezone.localdate() + dt.timedelta(days=150)).isoformat(),
+    }
+    body.update(overrides)
+    return body
+
+
+def wall_time(hours_ago: float = 1, offset_hours: int = 7) -> tuple[str, int]:
+    """A datetime-local value (as a browser sends it) some hours ago, and its UTC offset in minutes."""
+    zone = dt.timezone(dt.timedelta(hours=offset_hours))
+    when = timezone.now().astimezone(zone) - dt.timedelta(hours=hours_ago)
+    return when.strftime("%Y-%m-%dT%H:%M"), offset_hours * 60
+
+
+def birth_form_body(submission: str | None = None, **overrides) -> dict:
+    """What the delivery room's form posts for a live girl whose mother shows her identity card."""
+    import uuid
+
+    number = next(_n)
+    time, offset = wall_time(2)
+    body = {
+        "submission": submission or uuid.uuid4().hex,
+        "time": time,
+        "utc_offset": str(offset),
+        "outcome": "live",
+        "sex": "female",
+        "weight_g": "3050",
+        "mother_given_name": "Sekar",
+        "mother_family_name": f"Wulandari{number}",
+        "mother_id_document_type": "national_id",
+        "mother_id_document_number": f"31740152049{number:05d}",
+        "mother_id_document_country": "ID",
+        "attendant_name": "Bidan Ratna Sari",
+        "attendant_role": "midwife",
+    }
+    body.update(overrides)
+    return body
+
+
+def discharge_form_body(**overrides) -> dict:
+    """The child page's discharge form (prefix `discharge-`): to the mother, identity document checked."""
+    time, offset = wall_time(1)
+    body = {
+        "time": time,
+        "utc_offset": str(offset),
+        "recorded_by_name": "Perawat Dewi",
+        "recorded_by_role": "nurse",
+        "to_given_name": "Sekar",
+        "to_family_name": "Wulandari",
+        "to_id_document_type": "national_id",
+        "to_id_document_number": "3174015204990007",
+        "to_id_document_country": "ID",
+        "relationship": "mother",
+        "id_document_checked": "yes",
+    }
+    body.update(overrides)
+    return {f"discharge-{k}": v for k, v in body.items()}

@@ -10,7 +10,16 @@ import pytest
 from kinward.apps.audit.models import AuditEntry
 from kinward.apps.registry.importer import dataset_import
 from kinward.apps.registry.ledger_audit import ledger_audit
-from kinward.apps.registry.models import Birth, CustodyEvent, LedgerLeaf, Person, PregnancyEvent
+from kinward.apps.registry.models import (
+    AbandonmentReport,
+    AdoptionFile,
+    Birth,
+    Certificate,
+    CustodyEvent,
+    LedgerLeaf,
+    Person,
+    PregnancyEvent,
+)
 from kinward.apps.registry.timeline import child_status
 from kinward.engines.synth.generate import SynthOptions, generate_dataset
 
@@ -30,14 +39,23 @@ def test_a_synthetic_dataset_is_imported_completely_with_a_leaf_per_fact(world, 
     report = dataset_import(dataset, batch_size=100)
     assert report.total_rejected == 0, report.problems[:3]
     assert report.accepted == counts_of(dataset)
-    facts = Birth.objects.count() + CustodyEvent.objects.count() + PregnancyEvent.objects.count()
-    assert (
-        facts
-        == LedgerLeaf.objects.count()
-        == counts_of(dataset)["births"]
-        + counts_of(dataset)["custody_events"]
-        + counts_of(dataset)["pregnancy_events"]
+    fact_types = (
+        "births",
+        "custody_events",
+        "pregnancy_events",
+        "certificates",
+        "abandonment_reports",
+        "adoption_files",
     )
+    facts = (
+        Birth.objects.count()
+        + CustodyEvent.objects.count()
+        + PregnancyEvent.objects.count()
+        + Certificate.objects.filter(ledger_index__isnull=False).count()
+        + AbandonmentReport.objects.filter(ledger_index__isnull=False).count()
+        + AdoptionFile.objects.filter(ledger_index__isnull=False).count()
+    )
+    assert facts == LedgerLeaf.objects.count() == sum(counts_of(dataset)[t] for t in fact_types)
     assert Birth.objects.filter(external_ref="B-0000001", source=report.source).exists()
     assert AuditEntry.objects.filter(action="registry.import", object_type="births").exists()
     assert ledger_audit().ok

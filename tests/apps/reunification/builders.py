@@ -90,6 +90,13 @@ def profile(s: DnaSample, genotypes: dict, panel: str = "CODIS 20") -> DnaProfil
     )
 
 
+def search_run(world) -> SearchRun:
+    s = typed_child_sample(world)
+    return SearchRun.objects.create(
+        lab=world.dna_lab, direction="child", child=s.donor_child, sample=s, state="queued"
+    )
+
+
 def typed_child_sample(world) -> DnaSample:
     s = sample(world)
     profile(s, {"TH01": ("6", "9.3"), "FGA": ("21", "24")})

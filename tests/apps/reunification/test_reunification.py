@@ -157,7 +157,7 @@ def test_an_import_with_bad_rows_is_refused_whole_naming_profile_locus_and_probl
     problems = {(e["line"], e["profile"], e["locus"]): e["problem"] for e in record.errors}
     assert "unknown locus" in problems[(3, good.code, "FOO1")]
     assert "malformed allele 'x'" in problems[(4, good.code, "FGA")]
-    assert "duplicate locus TH01" in problems[(5, good.code, "th01")]
+    assert "duplicate locus 'th01' (TH01; first given on line 2)" in problems[(5, good.code, "th01")]
     assert len(problems) == 3
     assert not DnaProfile.objects.exists()
 

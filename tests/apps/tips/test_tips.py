@@ -179,11 +179,11 @@ def test_images_are_re_encoded_without_exif_or_gps_under_a_random_name(world, me
     assert not any("IMG_2026" in str(v) for v in TipAttachment.objects.values_list())
 
 
-def test_a_pdf_is_refused_with_a_clear_error_and_nothing_is_written(world, media):
+def test_a_damaged_pdf_is_refused_with_a_clear_error_and_nothing_is_written(world, media):
     pdf = b"%PDF-1.7\n1 0 obj << /Author (Rina) >> endobj\n%%EOF\n"
     response = submit_page(attachments=[upload("evidence.pdf", pdf, "application/pdf")])
     assert response.status_code == 400
-    assert "PDF files are not accepted" in response.content.decode()
+    assert "could not be read as a PDF" in response.content.decode()
     assert Tip.objects.count() == 0 and stored_files(media) == []
     assert not AuditEntry.objects.filter(action="tips.tip.submit").exists()
 

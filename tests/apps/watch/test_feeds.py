@@ -91,6 +91,9 @@ class FeedServer:
 
 @pytest.fixture
 def feeds(settings):
+    settings.WATCH_FEED_PRIVATE_HOSTS = [
+        "127.0.0.1"
+    ]  # the test server is on loopback: allowed by the setting
     settings.WATCH_FEED_TIMEOUT_SECONDS = 0.5
     settings.WATCH_FEED_MAX_BYTES = 20_000
     settings.WATCH_POST_MAX_CHARS = 2_000

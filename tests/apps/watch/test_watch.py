@@ -271,7 +271,8 @@ def test_an_entity_page_gathers_every_post_behind_a_phone_across_platforms_and_i
     assert len(body["post_ids"]) == 2 and body["linked_records"][0]["refs"] == ["PR-0000237"]
 
 
-def test_source_statistics_count_posts_risky_share_and_errors(world, analyst, imported):
+def test_source_statistics_count_posts_risky_share_and_errors(world, analyst, imported, settings):
+    settings.WATCH_FEED_PRIVATE_HOSTS = ["127.0.0.1"]
     failing = wh.source(world.police, url="http://127.0.0.1:9/none.xml")
     services.source_poll(source=failing)
     stats = {s.source.name: s for s in selectors.source_statistics(actor=analyst)}

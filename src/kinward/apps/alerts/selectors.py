@@ -37,7 +37,10 @@ def alert_open(*, actor: Actor, alert_id: int) -> Alert:
 
 @dataclass(frozen=True)
 class RulePrecision:
+    """Reviewers' verdicts on one version of a rule: a new version (its meaning changed) starts a new record."""
+
     rule: str
+    rule_version: int
     alerts: int
     decided: int
     escalated: int
@@ -50,21 +53,23 @@ class RulePrecision:
 
 
 def rule_precision(*, actor: Actor) -> list[RulePrecision]:
-    """Per rule, from reviewers' decisions in the caller's region (merged duplicates are not counted)."""
+    """Per rule and rule version, from reviewers' decisions in the caller's region (merged duplicates are not
+    counted). Versions are kept apart: a retuned rule must earn its precision again, and an old version's
+    dismissals must not be charged to the new one."""
     require(actor, "alerts.precision.view", object_type="alert")
     rows = (
         Alert.objects.filter(scope_filter(actor, "alerts.precision.view"))
         .exclude(status=Alert.Status.MERGED)
-        .values("rule")
+        .values("rule", "rule_version")
         .annotate(
             total=Count("id"),
             escalated=Count("id", filter=Q(status__in=[Alert.Status.ESCALATED_CASE, Alert.Status.ESCALATED_POLICE])),
             dismissed=Count("id", filter=Q(status=Alert.Status.DISMISSED)),
         )
-        .order_by("rule")
+        .order_by("rule", "-rule_version")
     )
-    return [RulePrecision(r["rule"], r["total"], r["escalated"] + r["dismissed"], r["escalated"], r["dismissed"])
-            for r in rows]
+    return [RulePrecision(r["rule"], r["rule_version"], r["total"], r["escalated"] + r["dismissed"], r["escalated"],
+                          r["dismissed"]) for r in rows]
 
 
 def alerts_interchange(queryset: QuerySet[Alert] | None = None) -> Iterator[dict]:

@@ -91,12 +91,19 @@ def _jsonable(value):
 
 
 def alerts_scan_dataset(*, dataset_dir: str | Path) -> IngestReport:
-    """Run the current rules over an interchange dataset and store their alerts for review."""
+    """Run the current rules over an interchange dataset and store their alerts for review.
+
+    When the dataset was imported, its certificates are judged by the outcome the import stored (verified once,
+    at import) rather than verified again; a dataset never imported is verified here."""
+    from kinward.apps.registry.import_facts import imported_certificate_verifier
+    from kinward.apps.registry.models import ImportRun
     from kinward.engines.rules import load_ruleset, open_dataset, scan_connection
 
     con, manifest = open_dataset(dataset_dir)
     try:
-        result = scan_connection(con, manifest, load_ruleset())
+        imported = bool(manifest.source) and ImportRun.objects.filter(source=manifest.source).exists()
+        verifier = imported_certificate_verifier(manifest.source) if imported else None
+        result = scan_connection(con, manifest, load_ruleset(), verifier=verifier)
         refs = subject_agency_refs(con, {(a.subject.type, a.subject.ref) for a in result.alerts})
     finally:
         con.close()

@@ -139,6 +139,20 @@ def _case_detail(view: selectors.CaseView) -> dict:
         }
         for r in view.referrals
     ]
+    origin = view.case.origin if view.full and hasattr(view.case, "origin") else None
+    body["origin"] = (
+        {
+            "kind": origin.kind,
+            "reference": origin.reference,
+            "tip_id": origin.tip_id,
+            "post_id": origin.post_id,
+            "reason": origin.reason,
+            "opened_by_agency_id": origin.opened_by_agency_id,
+            "opened_at": origin.opened_at,
+        }
+        if origin
+        else None
+    )
     body["timeline"] = [
         {"at": e.at, "kind": e.kind, "title": e.title, "detail": e.detail}
         for e in selectors.case_timeline(view)

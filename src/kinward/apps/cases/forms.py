@@ -156,3 +156,42 @@ def screening_form(instrument: Instrument, data=None) -> forms.Form:
     fields = {item.id: forms.BooleanField(label=item.text, required=False) for item in instrument.items}
     fields["notes"] = _text(_("Notes (what you saw or were told; not the child's words in full)"))
     return type("ScreeningForm", (forms.Form,), fields)(data)
+
+
+class LeadAgencyField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Agency) -> str:
+        return f"{obj.name} ({obj.region.name})"
+
+
+class LeadCaseForm(forms.Form):
+    """Open a case at a child-protection agency from a tip or an online post (the analysts' pages)."""
+
+    agency = LeadAgencyField(
+        label=_("Child-protection agency that will hold the case"),
+        queryset=Agency.objects.none(),
+        help_text=_("Its case supervisor becomes the primary caseworker; its case staff are notified."),
+    )
+    reason = _text(_("Why a case is opened"), required=True, help_text=_("Kept with the case and the lead."))
+    given_name = forms.CharField(
+        label=_("Name the child uses, if known"),
+        max_length=200,
+        required=False,
+        help_text=_('Left empty, the case names the child "Unknown".'),
+    )
+    sex = forms.ChoiceField(label=_("Sex"), choices=Case.Sex.choices, initial=Case.Sex.UNKNOWN)
+    age_estimate_years = forms.IntegerField(
+        label=_("Age estimate (years), if known"), required=False, min_value=0, max_value=25
+    )
+
+    def __init__(self, *args, agencies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if agencies is not None:
+            self.fields["agency"].queryset = agencies
+
+    def child(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "given_name": data["given_name"],
+            "sex": data["sex"],
+            "age_estimate_years": data["age_estimate_years"],
+        }

@@ -360,3 +360,42 @@ class ClosureRequest(models.Model):
                 fields=["case"], condition=models.Q(status="pending"), name="cases_one_pending_closure"
             ),
         ]
+
+
+class CaseOrigin(models.Model):
+    """Where a case came from when an analyst opened it from a lead: a public tip or an online post.
+
+    One lead opens at most one case (the unique one-to-one links refuse a second). The case shows its origin;
+    the tip or post shows the case reference to the analysts who triage it."""
+
+    class Kind(models.TextChoices):
+        TIP = "tip", "Public tip"
+        POST = "post", "Online post"
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="origin")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    tip = models.OneToOneField(
+        "tips.Tip", null=True, blank=True, on_delete=models.PROTECT, related_name="case_origin"
+    )
+    post = models.OneToOneField(
+        "watch.Post", null=True, blank=True, on_delete=models.PROTECT, related_name="case_origin"
+    )
+    reason = models.TextField(help_text="why the analyst opened a case")
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_by_agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="the analyst's"
+    )
+    opened_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(kind="tip", tip__isnull=False, post__isnull=True))
+                | models.Q(kind="post", post__isnull=False, tip__isnull=True),
+                name="cases_origin_one_lead",
+            ),
+        ]
+
+    @property
+    def reference(self) -> str:
+        return self.tip.number if self.kind == self.Kind.TIP else f"post {self.post_id}"

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from kinward.apps.accounts.authz import AccessDenied, Actor, authorize, grant_scopes, scope_filter
 from kinward.apps.audit.services import audit_record, require
 from kinward.apps.cases.catalogue import consent_rules, service_catalogue
-from kinward.apps.cases.models import AgencyService, Case, ClosureRequest, Referral, ServiceRecord
+from kinward.apps.cases.models import AgencyService, Case, CaseOrigin, ClosureRequest, Referral, ServiceRecord
 
 FULL = "__all__"
 
@@ -163,6 +164,17 @@ def case_timeline(view: CaseView) -> list[TimelineEntry]:
     """Everything that happened on the case, in time order, limited to what the reader may see."""
     case = view.case
     entries = [TimelineEntry(case.opened_at, "opened", "Case opened", case.agency.name)]
+    if view.full:
+        for origin in CaseOrigin.objects.select_related("tip", "opened_by_agency").filter(case_id=case.pk):
+            opener = origin.opened_by_agency.name if origin.opened_by_agency else ""
+            entries.append(
+                TimelineEntry(
+                    origin.opened_at,
+                    "origin",
+                    f"Opened from {origin.get_kind_display().lower()} {origin.reference} by an analyst of {opener}",
+                    origin.reason,
+                )
+            )
     if view.shows("screenings"):
         entries += [
             TimelineEntry(
@@ -228,6 +240,38 @@ def case_timeline(view: CaseView) -> list[TimelineEntry]:
                     )
                 )
     return sorted(entries, key=lambda e: e.at)
+
+
+@dataclass(frozen=True)
+class OriginView:
+    """Where the case came from, as its reader may see it: the lead's reference, and a link only for a reader
+    who may open that tip or post (the analysts; caseworkers see the reference and the copied facts)."""
+
+    origin: CaseOrigin
+    reference: str
+    link: str
+
+
+def case_origin(*, actor: Actor, view: CaseView) -> OriginView | None:
+    """The tip or post a case was opened from, for the case's own agency (not through a referral)."""
+    if not view.full:
+        return None
+    origin = (
+        CaseOrigin.objects.select_related("tip__region", "post__agency__region", "opened_by_agency")
+        .filter(case_id=view.case.pk)
+        .first()
+    )
+    if origin is None:
+        return None
+    link = ""
+    if origin.kind == CaseOrigin.Kind.TIP:
+        from kinward.apps.tips.services import triage_action
+
+        if authorize(actor, triage_action(origin.tip), origin.tip).allowed:
+            link = reverse("tips:detail", args=[origin.tip_id])
+    elif authorize(actor, "watch.post.review", origin.post).allowed:
+        link = reverse("watch:post", args=[origin.post_id])
+    return OriginView(origin, origin.reference, link)
 
 
 def registry_birth_known(newborn_id: str) -> bool | None:

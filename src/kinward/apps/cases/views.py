@@ -90,6 +90,7 @@ def _detail_context(request, view: selectors.CaseView, bound=None) -> dict:
     context = {
         "view": view,
         "case": case,
+        "origin": selectors.case_origin(actor=request.actor, view=view),
         "timeline": selectors.case_timeline(view),
         "age": services.case_age_years(case),
         "is_child": services.case_is_child(case),
@@ -298,7 +299,9 @@ def directory(request: HttpRequest) -> HttpResponse:
 
         require(request.actor, "cases.service.declare", object_type="agency_service")
         agency = Agency.objects.get(pk=request.actor.agency_id)
-        if apply_form(form, lambda d: services.agency_service_declare(actor=request.actor, agency=agency, **d)):
+        if apply_form(
+            form, lambda d: services.agency_service_declare(actor=request.actor, agency=agency, **d)
+        ):
             messages.success(request, _("Recorded."))
             return redirect("cases:directory")
     kinds = service_catalogue().kinds

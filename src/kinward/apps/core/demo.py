@@ -25,7 +25,7 @@ class DemoLogin:
 
 
 # Apps that seed their own demo content once the country and its people exist, in this order.
-DEMO_SEEDING_APPS = ("cases", "tips", "reunification", "watch")
+DEMO_SEEDING_APPS = ("cases", "tips", "reunification", "watch", "reporting")
 
 
 def demo_country_ensure(*, births: int, seed: int, stdout: TextIO) -> Path:

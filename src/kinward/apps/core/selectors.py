@@ -85,6 +85,10 @@ def home_page(*, actor: Actor) -> HomePage:
         attention.append(AttentionItem("Risky online posts waiting for review", post_queue(actor=actor).count(),
                                        "/watch/"))
     _reunification_attention(actor, attention)
+    from kinward.apps.reporting.selectors import HOME_TITLES, home_counts
+
+    for key, count in home_counts(actor=actor).items():
+        attention.append(AttentionItem(HOME_TITLES[key][0], count, HOME_TITLES[key][1]))
     if authorize(actor, "audit.view").allowed:
         denied = AuditEntry.objects.filter(outcome=AuditEntry.Outcome.DENIED, at__gte=since).count()
         attention.append(AttentionItem("Denied attempts in the last 24 hours", denied, "/audit/?outcome=denied"))

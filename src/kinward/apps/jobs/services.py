@@ -34,6 +34,7 @@ DEFAULT_SCHEDULES: tuple[ScheduleSpec, ...] = (
     ScheduleSpec("poll online feeds", "kinward.apps.watch.tasks.feeds_poll", 5 * 60),
     ScheduleSpec("delete old benign posts", "kinward.apps.watch.tasks.benign_posts_retention", 24 * 3600),
     ScheduleSpec("prune tip-line rate counters", "kinward.apps.tips.tasks.tip_rate_counters_prune", 3600),
+    ScheduleSpec("detect missed abandonment reports", "kinward.apps.reporting.tasks.missed_reports_detect", 3600),
 )
 
 

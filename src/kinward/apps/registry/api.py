@@ -653,3 +653,195 @@ def issuer_keys(request: HttpRequest):
     from kinward.apps.registry import certificates
 
     return certificates.published_keys()
+
+
+# --- antenatal care: enrolment, visits, an ending without a birth ----------------------------------------------
+
+
+class PregnancyIn(Schema):
+    """A pregnancy enrolled in antenatal care at a facility (the mother is reused by identity document)."""
+
+    facility_id: int | None = Field(None, description="default: the caller's agency")
+    mother: PersonIn
+    enrolled_on: dt.date | None = Field(None, description="default: today")
+    expected_date: dt.date = Field(description="expected date of delivery")
+
+
+class PregnancyOut(Schema):
+    id: int
+    facility_id: int
+    enrolled_on: dt.date
+    expected_date: dt.date
+    visits: list[dt.date]
+    days_past_expected: int = Field(description="negative before the expected date")
+    overdue: bool = Field(description="open and more than 6 weeks past the expected date (a red flag)")
+
+
+def _pregnancy_out(pregnancy, *, is_open: bool = True) -> PregnancyOut:
+    from django.utils import timezone
+
+    days = (timezone.localdate() - pregnancy.expected_date).days
+    return PregnancyOut(
+        id=pregnancy.pk,
+        facility_id=pregnancy.facility_id,
+        enrolled_on=pregnancy.enrolled_on,
+        expected_date=pregnancy.expected_date,
+        visits=[dt.date.fromisoformat(v) for v in pregnancy.visits],
+        days_past_expected=days,
+        overdue=is_open and days > services.OVERDUE_AFTER.days,
+    )
+
+
+def _pregnancy_for_writing(pregnancy_id: int):
+    from kinward.apps.registry.models import Pregnancy
+
+    return Pregnancy.objects.select_related("facility__region", "mother").get(pk=pregnancy_id)
+
+
+@router.post(
+    "/pregnancies", response={201: PregnancyOut, **ERRORS}, summary="Enrol a pregnancy in antenatal care"
+)
+def enrol_pregnancy(request: HttpRequest, payload: PregnancyIn):
+    actor = request_actor(request)
+    facility = _agency(payload.facility_id or actor.agency_id, "facility_id")
+    if facility is None:
+        raise ValidationError({"facility_id": "give the facility"})
+    pregnancy = services.pregnancy_enrol(
+        actor=actor,
+        facility=facility,
+        mother=payload.mother.data(),
+        expected_date=payload.expected_date,
+        enrolled_on=payload.enrolled_on,
+    )
+    return Status(201, _pregnancy_out(pregnancy))
+
+
+@router.get(
+    "/pregnancies",
+    response={200: list[PregnancyOut], **ERRORS},
+    summary="A facility's open pregnancies, earliest expected date first (overdue ones flagged; audited)",
+)
+@paginate(Pagination)
+def open_pregnancies(request: HttpRequest, facility_id: int | None = None):
+    actor = request_actor(request)
+    facility = _agency(facility_id or actor.agency_id, "facility_id")
+    if facility is None:
+        raise ValidationError({"facility_id": "give the facility"})
+    return [
+        _pregnancy_out(row.pregnancy) for row in services.pregnancies_open(actor=actor, facility=facility)
+    ]
+
+
+class VisitIn(Schema):
+    date: dt.date
+
+
+@router.post(
+    "/pregnancies/{pregnancy_id}/visits",
+    response={200: PregnancyOut, **ERRORS},
+    summary="Record an antenatal visit of an open pregnancy",
+)
+def record_visit(request: HttpRequest, pregnancy_id: int, payload: VisitIn):
+    pregnancy = services.pregnancy_visit_record(
+        actor=request_actor(request), pregnancy=_pregnancy_for_writing(pregnancy_id), date=payload.date
+    )
+    return _pregnancy_out(pregnancy)
+
+
+class PregnancyEndIn(Schema):
+    """How a pregnancy ended without a birth here: a ledger fact (INTERCHANGE.md, pregnancy_events)."""
+
+    type: Literal["loss", "transfer_out", "moved_away"]
+    date: dt.date
+    to_facility_id: int | None = Field(None, description="transfer_out only: the receiving health facility")
+    recorded_by: StaffIn | None = None
+
+
+class PregnancyEventOut(Schema):
+    event_id: uuid.UUID
+    pregnancy_id: int
+    type: str
+    date: dt.date
+    ledger_index: int
+
+
+@router.post(
+    "/pregnancies/{pregnancy_id}/outcomes",
+    response={201: PregnancyEventOut, **ERRORS},
+    summary="Record a loss, a transfer to another facility or a move away (a fact in the public log)",
+)
+def record_pregnancy_end(request: HttpRequest, pregnancy_id: int, payload: PregnancyEndIn):
+    event = services.pregnancy_end_record(
+        actor=request_actor(request),
+        pregnancy=_pregnancy_for_writing(pregnancy_id),
+        type=payload.type,
+        date=payload.date,
+        to_facility=_agency(payload.to_facility_id, "to_facility_id"),
+        recorded_by_name=payload.recorded_by.name if payload.recorded_by else "",
+        recorded_by_role=payload.recorded_by.role if payload.recorded_by else "midwife",
+    )
+    return Status(
+        201,
+        PregnancyEventOut(
+            event_id=event.event_id,
+            pregnancy_id=event.pregnancy_id,
+            type=event.type,
+            date=event.date,
+            ledger_index=event.ledger_index,
+        ),
+    )
+
+
+# --- birth certificates: issue and read (the same code as the pages: certificates.py) ---------------------
+
+
+class CertificateOut(Schema):
+    id: int
+    newborn_id: str
+    issue_number: int = Field(description="1 for the first certificate of this birth, 2 for a reissue, ...")
+    issued_at: dt.datetime
+    issuing_office_id: int
+    kid: str = Field(description="hex of the signing key's kid (see /issuer-keys)")
+    text: str = Field(description="the QR payload as printed under the QR code (KW1:...)")
+    facts: dict[str, Any] = Field(description="the signed minimal birth facts, as a verifier sees them")
+    qr_svg: str = Field(description="the QR code (alphanumeric mode, error correction Q) as SVG")
+
+
+def _certificate_out(actor, certificate_id: int) -> CertificateOut:
+    from kinward.apps.registry import certificates
+
+    printable = certificates.certificate_for_print(actor=actor, certificate_id=certificate_id)
+    certificate = printable.certificate
+    return CertificateOut(
+        id=certificate.pk,
+        newborn_id=certificate.child.newborn_id,
+        issue_number=printable.issue_number,
+        issued_at=certificate.issued_at,
+        issuing_office_id=certificate.issued_by_id,
+        kid=certificate.kid,
+        text=certificate.text,
+        facts={k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in printable.facts.items()},
+        qr_svg=printable.qr_svg,
+    )
+
+
+@router.post(
+    "/children/{newborn_id}/certificates",
+    response={201: CertificateOut, **ERRORS},
+    summary="Issue (or reissue) the signed birth certificate of a registered birth (registrar; audited)",
+)
+def issue_certificate(request: HttpRequest, newborn_id: str):
+    from kinward.apps.registry import certificates
+
+    actor = request_actor(request)
+    certificate = certificates.certificate_issue(actor=actor, newborn_id=newborn_id)
+    return Status(201, _certificate_out(actor, certificate.pk))
+
+
+@router.get(
+    "/certificates/{certificate_id}",
+    response={200: CertificateOut, **ERRORS},
+    summary="A birth certificate Kinward issued: its text, facts and QR (those who may issue it; audited)",
+)
+def get_certificate(request: HttpRequest, certificate_id: int):
+    return _certificate_out(request_actor(request), certificate_id)

@@ -8,12 +8,21 @@ Import is all-or-nothing per record: a batch that the database refuses is retrie
 own savepoint, so one bad record never takes others with it. Every record keeps its `ref` and the dataset's
 `source`; a record whose (source, ref) is already present is left as it is, so importing the same dataset again
 changes nothing.
+
+Certificates are verified against the manifest's `issuer_keys` and keep the outcome; certificates, abandonment
+reports and adoption files are ledger facts like births and custody events (`import_facts.py`). A ref resolves
+only within its own dataset (INTERCHANGE.md, "Rules for every record"); a ref to a record that only another
+dataset holds is rejected with a reason that says where that record came from (docs/interchange/README.md,
+ambiguity 17).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,7 +36,7 @@ from kinward.apps.accounts.authz import Actor
 from kinward.apps.accounts.models import Agency, Region
 from kinward.apps.accounts.services import agency_create, region_create
 from kinward.apps.audit.services import audit_record
-from kinward.apps.registry import services, writes
+from kinward.apps.registry import import_facts, services, writes
 from kinward.apps.registry.fastinsert import fast_row, rows_insert
 from kinward.apps.registry.models import (
     AbandonmentReport,
@@ -51,7 +60,23 @@ from kinward.engines.interchange import (
     read_dataset,
     read_manifest,
 )
+from kinward.engines.interchange.certificates import (
+    VALID,
+    VERIFIED_REASON,
+    CertificateChecker,
+    IssuerKeysError,
+)
 from kinward.engines.interchange.semantics import parse_time
+
+# certificates.jsonl above this many bytes (~1,000 certificates): verify them in a helper process
+PARALLEL_VERIFY_BYTES = 512_000
+
+ROW_MODELS = import_facts.ROW_MODELS
+FACT_WRITERS = {
+    "certificates": import_facts.certificates_write,
+    "abandonment_reports": import_facts.abandonment_reports_write,
+    "adoption_files": import_facts.adoption_files_write,
+}
 
 IMPORT_ACTOR = Actor(username="system:import")
 REF_FIELDS = {
@@ -63,6 +88,14 @@ REF_FIELDS = {
     "to": "persons",
     "adoptive_parents": "persons",
 }
+
+
+class FieldRefused(IntegrityError):
+    """The database would refuse a batch because of one field's value (named in the rejection)."""
+
+    def __init__(self, field_name: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field_name
 
 
 class Rejected(Exception):
@@ -134,6 +167,10 @@ class DatasetImport:
         self.staff_agency: dict[int, int] = {}
         self.birth_info: dict[int, tuple[str, dt.datetime]] = {}  # pk -> (outcome, time)
         self.event_info: dict[int, tuple[int, str]] = {}  # custody event pk -> (child pk, type)
+        self.given_newborn: dict[str, str] = {}  # birth ref -> the newborn ID this dataset gave it
+        self.verifying: Any = None  # the helper process verifying certificates (Popen)
+        self.outcomes: dict[str, tuple] | None = None
+        self.known_sources: list[str] | None = None
         self.pending: list[_Pending] = []
         self.pending_type: str | None = None
         self.pending_refs: set[str] = set()
@@ -147,6 +184,12 @@ class DatasetImport:
             self.report.refused = True
             self.report.problems.extend(problems)
             return self.report
+        try:
+            self.checker = CertificateChecker(manifest.get("issuer_keys"), parse_time(manifest["created"]))
+        except IssuerKeysError as exc:
+            self.report.refused = True
+            self.report.problems.append(Problem("manifest.json", None, None, "issuer_keys", str(exc)))
+            return self.report
         self.source = str(manifest["source"])[:200]
         self.country = str(manifest["country"]).upper()
         self.report.source = self.source
@@ -155,24 +198,15 @@ class DatasetImport:
         )
         self.run_id = self.report.run_id = run.pk
         self._load_known()
-        for item, found in DatasetValidator().validate(read_dataset(self.path)):
-            if self.progress:
-                self.progress(1)
-            if item.type != self.pending_type:
-                self._flush()
-                self.pending_type = item.type
-            if found:
-                self._reject_problems(item.type, found)
-                continue
-            ref = item.record["ref"]
-            if ref in self.refs[item.type]:
-                self.report.unchanged[item.type] += 1
-                continue
-            try:
-                self._convert(item)
-            except Rejected as exc:
-                self._reject(item, exc.field, exc.reason)
-        self._flush()
+        if len(self.refs["certificates"]) < (manifest.get("counts") or {}).get("certificates", 0):
+            self._start_verifying()  # not for a re-import that holds every certificate already
+        try:
+            self._load_records()
+        finally:
+            if self.verifying is not None:  # no certificate was reached (or an error): stop the helper
+                self.verifying.kill()
+                self.verifying.communicate()
+                self.verifying = None
         run.finished_at = timezone.now()
         run.accepted, run.rejected, run.unchanged = (
             self.report.accepted,
@@ -183,6 +217,61 @@ class DatasetImport:
         self.report.seconds = time.perf_counter() - started
         return self.report
 
+    def _load_records(self) -> None:
+        """Every record of the dataset, in load order, through validation, conversion and batched writes."""
+        validator = DatasetValidator(outside=self._held_elsewhere)
+        for item, found in validator.validate(read_dataset(self.path)):
+            if self.progress:
+                self.progress(1)
+            if item.type != self.pending_type:
+                self._flush()
+                self.pending_type = item.type
+            if found:
+                self._reject_problems(item.type, found)
+                continue
+            ref = item.record["ref"]
+            if item.type == "births" and self.verifying is None and item.record.get("newborn_id"):
+                self.given_newborn[ref] = item.record["newborn_id"]
+            if ref in self.refs[item.type]:
+                self.report.unchanged[item.type] += 1
+                continue
+            try:
+                self._convert(item)
+            except Rejected as exc:
+                self._reject(item, exc.field, exc.reason)
+        self._flush()
+
+    def _start_verifying(self) -> None:
+        """For a large certificates file, verify every certificate in a second process while this one loads the
+        records before them (signature checks are CPU-bound; the machine has a second core)."""
+        path = self.path / "certificates.jsonl"
+        if not path.is_file() or path.stat().st_size < PARALLEL_VERIFY_BYTES:
+            return
+        command = [sys.executable, "-m", "kinward.engines.interchange.certificates", str(self.path)]
+        self.verifying = (
+            subprocess.Popen(  # a plain interpreter: no fork of this process, no re-run of __main__
+                [*command, self.checker.placeholder],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+
+    def _certificate_outcome(self, ref: str, text: str, child_ref: str) -> tuple[str, str]:
+        """The verification outcome of one certificate: from the second process when it ran (checked here if
+        that process failed), else checked here."""
+        if self.verifying is not None:
+            out, _err = self.verifying.communicate()
+            try:
+                found = json.loads(out) if self.verifying.returncode == 0 else None
+            except ValueError:
+                found = None
+            self.outcomes = {ref: tuple(v) for ref, v in found.items()} if found is not None else None
+            self.verifying = None  # on failure: checked in this process (without the newborn-ID comparison)
+        if self.outcomes is not None:
+            return self.outcomes.get(ref, (VALID, VERIFIED_REASON))
+        return self.checker.check(text, self.given_newborn.get(child_ref))
+
     def _load_known(self) -> None:
         """What earlier imports of this source already wrote (so a re-import changes nothing)."""
         for rtype in ("regions", "agencies"):
@@ -191,18 +280,7 @@ class DatasetImport:
                     "ref", "object_id"
                 )
             )
-        models = {
-            "staff": Staff,
-            "persons": Person,
-            "pregnancies": Pregnancy,
-            "pregnancy_events": PregnancyEvent,
-            "births": Birth,
-            "custody_events": CustodyEvent,
-            "abandonment_reports": AbandonmentReport,
-            "certificates": Certificate,
-            "adoption_files": AdoptionFile,
-        }
-        for rtype, model in models.items():
+        for rtype, model in ROW_MODELS.items():
             self.refs[rtype] = dict(
                 model.objects.filter(source=self.source).values_list("external_ref", "pk")
             )
@@ -216,6 +294,12 @@ class DatasetImport:
             "pk", "child_id", "type"
         ):
             self.event_info[pk] = (child, kind)
+
+    def _held_elsewhere(self, rtype: str, ref: str) -> str | None:
+        """Where an earlier import holds a `rtype` record with this `ref` (see import_facts.held_elsewhere)."""
+        if self.known_sources is None:
+            self.known_sources = sorted(set(ImportRun.objects.values_list("source", flat=True)))
+        return import_facts.held_elsewhere(rtype, ref, self.known_sources, self.source)
 
     # --- problems -------------------------------------------------------------------------------------------
     def _reject_problems(self, rtype: str, problems: list[Problem]) -> None:
@@ -455,12 +539,16 @@ class DatasetImport:
         ), None
 
     def _row_certificates(self, r):
+        child = self._ref("births", r["child"], "child")
+        outcome, reason = self._certificate_outcome(r["ref"], r["text"], r["child"])
         return fast_row(
             Certificate,
-            child_id=self._ref("births", r["child"], "child"),
+            child_id=child,
             issued_on=_date(r["issued_on"]),
             issued_by_id=self._ref("agencies", r["issued_by"], "issued_by"),
             text=r["text"],
+            verification=outcome,
+            verification_reason=reason,
         ), None
 
     def _row_adoption_files(self, r):
@@ -511,7 +599,8 @@ class DatasetImport:
                     with transaction.atomic():
                         rows = self._write(rtype, [one])
                 except (IntegrityError, DatabaseError) as exc:
-                    self._reject(one.item, None, f"refused by the database: {str(exc).splitlines()[0][:200]}")
+                    reason = f"refused by the database: {str(exc).splitlines()[0][:200]}"
+                    self._reject(one.item, getattr(exc, "field", None), reason)
                 else:
                     self._remember(rtype, [one], rows)
             return
@@ -527,6 +616,8 @@ class DatasetImport:
             rows = writes.custody_events_write(rows, actor=None, parents=parents)
         elif rtype == "pregnancy_events":
             rows = writes.pregnancy_events_write(rows, actor=None)
+        elif rtype in FACT_WRITERS:
+            rows = FACT_WRITERS[rtype](rows)
         else:
             rows = rows_insert(rows)
         first, last = batch[0].item.record["ref"], batch[-1].item.record["ref"]
@@ -553,7 +644,7 @@ class DatasetImport:
     def _unique_newborn_ids(self, batch: list[_Pending]) -> None:
         given = [p.row.newborn_id for p in batch if p.row.newborn_id]
         if given and (len(set(given)) != len(given) or Birth.objects.filter(newborn_id__in=given).exists()):
-            raise IntegrityError("newborn_id is already held by another child")
+            raise FieldRefused("newborn_id", "newborn_id is already held by another child")
 
 
 def dataset_import(

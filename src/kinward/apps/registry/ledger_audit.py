@@ -16,7 +16,10 @@ from django.conf import settings
 
 from kinward.apps.registry.ledger import ledger_signer
 from kinward.apps.registry.models import (
+    AbandonmentReport,
+    AdoptionFile,
     Birth,
+    Certificate,
     CustodyEvent,
     LedgerCheckpoint,
     LedgerLeaf,
@@ -138,6 +141,17 @@ def _check_facts(claims: dict[int, tuple[str, str]], report: LedgerAuditReport) 
                 "ledger_index", "birth__event_id"
             ),
             lambda row: "birth.registered",
+        ),
+        *(
+            (
+                model.objects.filter(ledger_index__isnull=False).values_list("ledger_index", "public_id"),
+                lambda row, kind=kind: kind,
+            )
+            for model, kind in (
+                (Certificate, "certificate"),
+                (AbandonmentReport, "abandonment_report"),
+                (AdoptionFile, "adoption_file"),
+            )
         ),
     ]
     claimed: set[int] = set()

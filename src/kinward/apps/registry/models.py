@@ -355,8 +355,33 @@ class AdoptiveParent(models.Model):
         ordering = ["position"]
 
 
-class Certificate(models.Model):
-    """A birth certificate as issued (the printed QR payload); verification is the credentials engine's."""
+class ImportedFact(models.Model):
+    """What an imported certificate, abandonment report or adoption file shares with the registry's events: a
+    public id (the leaf's `event_id`; not named `event_id` because an abandonment report's `event` foreign key
+    uses that column) and a leaf in the log (written with the row by the importer, `writes.py`), and the secret
+    that keys the leaf's commitments. Null for rows that did not come through an import (a certificate Kinward
+    signs itself)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, null=True, unique=True, editable=False)
+    ledger_index = models.BigIntegerField(null=True, blank=True, unique=True)
+    record_secret = models.BinaryField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Certificate(ImportedFact):
+    """A birth certificate as issued (the printed QR payload); verification is the credentials engine's.
+
+    `verification` is the import's verdict on the text against the dataset's `issuer_keys` at the dataset's
+    `created` (INTERCHANGE.md: a certificate whose issuer is not listed is unverified, not invalid); blank for a
+    certificate Kinward signed itself.
+    """
+
+    class Verification(models.TextChoices):
+        VALID = "valid"
+        INVALID = "invalid"
+        UNVERIFIED = "unverified"
 
     child = models.ForeignKey(Birth, on_delete=models.PROTECT, related_name="certificates")
     issued_on = models.DateField()
@@ -370,9 +395,12 @@ class Certificate(models.Model):
     )
     external_ref = models.CharField(max_length=200, blank=True, default="")
     source = models.CharField(max_length=200, blank=True, default="")
+    verification = models.CharField(max_length=16, choices=Verification.choices, blank=True, default="")
+    verification_reason = models.CharField(max_length=300, blank=True, default="")
 
     class Meta:
         constraints = [_ref_constraint("registry_certificate_ref_unique")]
+        indexes = [models.Index(fields=["verification"], name="registry_certificate_verif")]
 
 
 class CertificateVerificationCount(models.Model):
@@ -388,7 +416,7 @@ class CertificateVerificationCount(models.Model):
         ]
 
 
-class AbandonmentReport(models.Model):
+class AbandonmentReport(ImportedFact):
     """A health worker's mandatory report of an abandoned newborn, as imported."""
 
     child = models.ForeignKey(Birth, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -406,7 +434,7 @@ class AbandonmentReport(models.Model):
         constraints = [_ref_constraint("registry_abandonment_report_ref_unique")]
 
 
-class AdoptionFile(models.Model):
+class AdoptionFile(ImportedFact):
     """An adoption agency's file on a child, with the documents it holds, as imported.
 
     `adoptive_parents` holds Person ids; `documents` keeps the dataset's list with agency refs replaced by ids.

@@ -13,4 +13,12 @@ urlpatterns = [
     path("children/<str:newborn_id>/certificate", views.certificate_issue, name="certificate_issue"),
     path("certificates/<int:certificate_id>/", views.certificate, name="certificate"),
     path("verify/", views.verify, name="verify"),
+    path("children/<str:newborn_id>/events/<str:event_type>", views.custody_event, name="custody_event"),
+    path("pregnancies/", views.pregnancies, name="pregnancies"),
+    path("pregnancies/enrol/", views.pregnancy_enrol, name="pregnancy_enrol"),
+    path("pregnancies/<int:pregnancy_id>/", views.pregnancy, name="pregnancy"),
+    path("pregnancies/<int:pregnancy_id>/visits", views.pregnancy_visit, name="pregnancy_visit"),
+    path("pregnancies/<int:pregnancy_id>/end", views.pregnancy_end, name="pregnancy_end"),
+    path("births/notify/", views.birth_notify, name="birth_notify"),
+    path("births/<str:newborn_id>/notified/", views.birth_notified, name="birth_notified"),
 ]

@@ -34,6 +34,7 @@ class ChildOut(Schema):
     id: int
     agency_id: int
     case_reference: str
+    case_id: int | None
     name_known: str
     sex: str
     birth_date_estimated: date | None
@@ -186,8 +187,17 @@ class ImportOut(Schema):
     imported_at: datetime
 
 
+class CaseLinkIn(Schema):
+    case_id: int | None
+
+
 class SearchRunOut(Schema):
     id: int
+    sample_id: int | None
+    state: str
+    labs_searched: int
+    error: str
+    finished_at: datetime | None
     direction: str
     child_id: int | None
     tracing_request_id: int | None
@@ -288,6 +298,17 @@ def child_create(request: HttpRequest, payload: ChildIn):
     return Status(201, services.rescued_child_record(actor=request_actor(request), **payload.dict()))
 
 
+@router.post(
+    "/children/{child_id}/case",
+    response=ChildOut,
+    summary="Link the child to their child-protection case (one the caller may see); null removes the link",
+)
+def child_case_link(request: HttpRequest, child_id: int, payload: CaseLinkIn):
+    actor = request_actor(request)
+    child = selectors.rescued_child_open(actor=actor, child_id=child_id)
+    return services.rescued_child_case_link(actor=actor, child=child, case_id=payload.case_id)
+
+
 @router.get("/tracing-requests", response=list[TracingOut], summary="Searching families' requests (agency)")
 @paginate(Pagination)
 def tracing_list(request: HttpRequest, filters: Query[StatusFilter]):
@@ -374,13 +395,14 @@ def sample_custody(request: HttpRequest, sample_id: int, payload: CustodyIn):
 
 @router.post(
     "/samples/{sample_id}/search",
-    response={201: SearchRunOut},
-    summary="Search from this sample: a child against the families, or a family against the children",
+    response={202: SearchRunOut},
+    summary="Queue a national search from this sample (a child against the families, or a family against the "
+    "children); poll GET /search-runs/{id} until `state` is done",
 )
 def sample_search(request: HttpRequest, sample_id: int):
     actor = request_actor(request)
     sample = selectors.sample_open(actor=actor, sample_id=sample_id)
-    return Status(201, services.match_search_run(actor=actor, sample=sample))
+    return Status(202, services.match_search_request(actor=actor, sample=sample))
 
 
 @router.get("/genotype-imports", response=list[ImportOut], summary="Genotype CSV imports of the laboratory")
@@ -420,6 +442,13 @@ def import_create(request: HttpRequest, payload: ImportIn):
 @paginate(Pagination)
 def search_run_list(request: HttpRequest):
     return selectors.search_runs(actor=request_actor(request))
+
+
+@router.get(
+    "/search-runs/{run_id}", response=SearchRunOut, summary="One search run: queued, running, done or failed"
+)
+def search_run_detail(request: HttpRequest, run_id: int):
+    return selectors.search_run_open(actor=request_actor(request), run_id=run_id)
 
 
 # --- matches -----------------------------------------------------------------------------------------------------

@@ -23,6 +23,20 @@ class ChildForm(forms.Form):
     case_reference = forms.CharField(label=_("Case number"), required=False)
 
 
+class CaseLinkForm(forms.Form):
+    """Link a rescued child of the agency to their child-protection case (cases the user may see)."""
+
+    child = forms.ModelChoiceField(label=_("Rescued child"), queryset=None)
+    case = forms.ModelChoiceField(label=_("Child-protection case"), queryset=None, required=False)
+
+    def __init__(self, *args, children=None, cases=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["child"].queryset = children
+        self.fields["child"].label_from_instance = lambda c: f"{c.pk} · {c.label}"
+        self.fields["case"].queryset = cases
+        self.fields["case"].label_from_instance = lambda c: f"{c.reference} · {c.given_name} {c.family_name}"
+
+
 class MemberForm(forms.Form):
     given_name = forms.CharField(label=_("Given name"))
     family_name = forms.CharField(label=_("Family name"), required=False)

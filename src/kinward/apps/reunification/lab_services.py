@@ -235,48 +235,81 @@ def genotypes_import(*, actor: Actor, filename: str, text: str, panel: str) -> G
 # --- search and proposals -----------------------------------------------------------------------------------
 
 
-def match_search_run(*, actor: Actor, sample: DnaSample) -> SearchRun:
-    """Search the lab's database from one typed sample: a child's against every searching family's references,
-    or a family member's family against every rescued child (reverse). Proposals are made for every pairing
-    above the LR threshold; "no candidate above the threshold" is recorded as a normal outcome."""
+def match_search_request(*, actor: Actor, sample: DnaSample) -> SearchRun:
+    """Queue a search from one typed sample (a child's against every searching family's references, or a family
+    member's family against every rescued child), to run in the background (`tasks.match_search_execute`).
+
+    The run is recorded at once with state `queued`; the task is enqueued in the same transaction (the database
+    task queue), so a run is never queued without its task nor a task without its run."""
+    from kinward.apps.reunification.tasks import match_search_execute
+
     require(actor, SAMPLES, sample, object_type="dna_sample", object_id=sample.pk)
+    if not sample.profiles.exists():
+        raise ValidationError({"sample": "the sample has no genotypes yet: import its typing first"})
     if sample.donor_child_id:
-        prof = matching.engine_profile(sample)
-        if prof is None:
-            raise ValidationError({"sample": "the sample has no genotypes yet: import its typing first"})
-        outcome = matching.search_child(sample, prof, sample.lab_id)
         run_fields = {"direction": SearchRun.Direction.CHILD, "child_id": sample.donor_child_id}
     else:
-        if not sample.profiles.exists():
-            raise ValidationError({"sample": "the sample has no genotypes yet: import its typing first"})
-        outcome = matching.search_family(sample.donor_member.tracing_request_id, sample.lab_id)
         run_fields = {
             "direction": SearchRun.Direction.FAMILY,
             "tracing_request_id": sample.donor_member.tracing_request_id,
         }
-    st = matching.search_settings()
     with transaction.atomic():
         run = SearchRun.objects.create(
             lab_id=sample.lab_id,
-            status=outcome.status,
-            compared=outcome.compared,
+            sample=sample,
+            state=SearchRun.State.QUEUED,
             run_by_id=actor.user_id,
-            notes=[n for n in outcome.notes if n],
-            settings={
-                "threshold": st.threshold,
-                "min_loci": st.min_loci,
-                "mutation": "stepwise",
-                "theta": st.theta,
-            },
             **run_fields,
         )
-        created = 0
-        for hit in outcome.hits:
-            created += _proposal_create(run, hit) is not None
-        run.proposals_created = created
-        run.save(update_fields=["proposals_created"])
         audit_record(actor=actor, action=SAMPLES, object_type="search_run", object_id=run.pk)
+        match_search_execute.enqueue(run.pk)
     return run
+
+
+def match_search_execute(*, search_run_id: int) -> SearchRun:
+    """Run a queued search (called by the background task): the engine's national search, then one proposal per
+    pairing above the LR threshold; "no candidate above the threshold" is a normal outcome. A run already done
+    is left alone (a task run twice changes nothing); a failure is recorded on the run with its reason."""
+    with transaction.atomic():
+        run = SearchRun.objects.select_for_update().get(pk=search_run_id)
+        if run.state != SearchRun.State.QUEUED:
+            return run
+        run.state = SearchRun.State.RUNNING
+        run.save(update_fields=["state"])
+    sample = DnaSample.objects.select_related("lab", "donor_member").get(pk=run.sample_id)
+    try:
+        if sample.donor_child_id:
+            outcome = matching.search_child(sample, matching.engine_profile(sample), sample.lab.country)
+        else:
+            outcome = matching.search_family(sample.donor_member.tracing_request_id, sample.lab.country)
+    except Exception as exc:  # noqa: BLE001 - any engine failure is recorded on the run, then re-raised
+        SearchRun.objects.filter(pk=run.pk).update(
+            state=SearchRun.State.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
+        )
+        raise
+    st = matching.search_settings()
+    with transaction.atomic():
+        run.status, run.compared, run.labs_searched = outcome.status, outcome.compared, outcome.labs
+        run.notes = [n for n in outcome.notes if n]
+        run.settings = {"threshold": st.threshold, "min_loci": st.min_loci, "mutation": "stepwise",
+                        "theta": st.theta, "scope": f"national ({sample.lab.country})"}  # fmt: skip
+        run.proposals_created = sum(_proposal_create(run, hit) is not None for hit in outcome.hits)
+        run.state, run.finished_at = SearchRun.State.DONE, timezone.now()
+        run.save()
+        audit_record(
+            actor=Actor(username="system:kinship-search"),
+            action=SAMPLES,
+            object_type="search_run",
+            object_id=run.pk,
+        )
+    return run
+
+
+def match_search_run(*, actor: Actor, sample: DnaSample) -> SearchRun:
+    """Queue a search and run it at once in this process (the demo and batch scripts; pages and the API only
+    queue, see `match_search_request`)."""
+    run = match_search_request(actor=actor, sample=sample)
+    return match_search_execute(search_run_id=run.pk)
 
 
 def _proposal_create(run: SearchRun, hit: matching.FamilyHit) -> MatchProposal | None:

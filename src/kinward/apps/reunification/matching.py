@@ -4,6 +4,10 @@ services write what these compute.
 
 Engine profile ids are `S<sample id>`; a searching family is `family_id = T<tracing request id>`, and each
 member's relation to the missing child places it in the family pedigree (kinship engine, `families`).
+
+The search is national: it reads the typed samples of every laboratory of the searching laboratory's country
+(`search_scope`). The genotypes never leave this module and the engine: a laboratory sees its own samples' typing
+only, and a match shows "rescued child no. N" / "family member no. M" to the laboratory.
 """
 
 from __future__ import annotations
@@ -13,10 +17,9 @@ from functools import lru_cache
 
 from django.conf import settings
 
-from kinward.apps.reunification.models import DnaProfile, DnaSample, FamilyMember
+from kinward.apps.reunification.models import DnaProfile, DnaSample, FamilyMember, TracingRequest
 from kinward.engines.kinship import (
     KinshipSearch,
-    PedigreeError,
     Profile,
     SearchSettings,
     apply_minimum_frequency,
@@ -81,17 +84,21 @@ def engine_profile(sample: DnaSample, profile: DnaProfile | None = None) -> Prof
     )
 
 
-def typed_samples(lab_id: int, *, children: bool) -> list[tuple[DnaSample, Profile]]:
-    """The lab's typed samples of rescued children (or of consenting family members) as engine profiles."""
+def typed_samples(country: str, *, children: bool) -> list[tuple[DnaSample, Profile]]:
+    """The typed samples the national search may use, as engine profiles: rescued children's samples (or family
+    members' samples) held by any laboratory of `country`. A family member's sample is used only with that
+    member's DNA consent and while the tracing request is not closed."""
     samples = (
-        DnaSample.objects.filter(lab_id=lab_id, profiles__isnull=False)
+        DnaSample.objects.filter(lab__country=country, profiles__isnull=False)
         .distinct()
         .select_related("donor_member")
     )
     if children:
         samples = samples.filter(donor_child__isnull=False)
     else:
-        samples = samples.filter(donor_member__isnull=False, donor_member__dna_consent=True)
+        samples = samples.filter(donor_member__isnull=False, donor_member__dna_consent=True).exclude(
+            donor_member__tracing_request__status=TracingRequest.Status.CLOSED
+        )
     out = []
     for sample in samples.order_by("id"):
         prof = engine_profile(sample)
@@ -100,34 +107,12 @@ def typed_samples(lab_id: int, *, children: bool) -> list[tuple[DnaSample, Profi
     return out
 
 
-def _ungroup(profiles: list[Profile], family: str) -> list[Profile]:
-    """The profiles with the members of `family` no longer grouped (each searched on its own)."""
-    return [
-        Profile(p.profile_id, p.role, p.genotypes, "", p.relation, p.sex) if p.family_id == family else p
-        for p in profiles
-    ]
-
-
 def run_search(
     queries: list[Profile], database: list[Profile], st: SearchSettings
 ) -> tuple[list[QueryResult], list[str]]:
-    """Run the engine's search. A family whose own members are impossible without a mutation (the engine also
-    scores families without mutation and then raises PedigreeError) is searched member by member instead, and
-    a note says so: nothing is dropped silently."""
-    notes: list[str] = []
-    while True:
-        try:
-            search = KinshipSearch.from_profiles(queries, database, frequency_table(), st)
-            return search.run(), [*notes, *search.notes]
-        except PedigreeError as exc:
-            family = str(exc).split()[1]
-            if not family.startswith("T"):
-                raise
-            queries, database = _ungroup(queries, family), _ungroup(database, family)
-            notes.append(
-                f"tracing request {family[1:]}: its members' DNA needs a mutation to fit together, so "
-                "they were compared one by one, not as a family"
-            )
+    """Run the engine's search; its notes (families not combined, loci needing a mutation...) are kept."""
+    search = KinshipSearch.from_profiles(queries, database, frequency_table(), st)
+    return search.run(), list(search.notes)
 
 
 @dataclass
@@ -176,6 +161,11 @@ class SearchOutcome:
     compared: int
     notes: list[str]
     hits: list[FamilyHit]
+    labs: int = 0
+
+
+def _labs(pairs: list[tuple[DnaSample, Profile]]) -> int:
+    return len({s.lab_id for s, _p in pairs})
 
 
 def _add(
@@ -197,9 +187,9 @@ def _add(
     hit.rows.append(row)
 
 
-def search_child(child_sample: DnaSample, child_profile: Profile, lab_id: int) -> SearchOutcome:
-    """One child against every searching family's reference profiles typed in the lab (forward search)."""
-    refs = typed_samples(lab_id, children=False)
+def search_child(child_sample: DnaSample, child_profile: Profile, country: str) -> SearchOutcome:
+    """One child against every searching family's reference profiles typed in the country (forward search)."""
+    refs = typed_samples(country, children=False)
     if not refs:
         return SearchOutcome(
             "no_candidate_above_threshold", 0, ["no family reference profile is typed yet"], []
@@ -227,15 +217,17 @@ def search_child(child_sample: DnaSample, child_profile: Profile, lab_id: int) -
                 sample.donor_member,
                 sample.donor_member.relation,
             )
-    return SearchOutcome(result.status, result.compared, [*notes, result.message], list(hits.values()))
+    return SearchOutcome(
+        result.status, result.compared, [*notes, result.message], list(hits.values()), _labs(refs)
+    )
 
 
-def search_family(tracing_request_id: int, lab_id: int) -> SearchOutcome:
+def search_family(tracing_request_id: int, country: str) -> SearchOutcome:
     """One searching family (each member, and the members together) against every typed rescued child."""
     members = [
-        (s, p) for s, p in typed_samples(lab_id, children=False) if p.family_id == f"T{tracing_request_id}"
+        (s, p) for s, p in typed_samples(country, children=False) if p.family_id == f"T{tracing_request_id}"
     ]
-    children = typed_samples(lab_id, children=True)
+    children = typed_samples(country, children=True)
     if not members or not children:
         note = "no typed reference profile of this family" if not members else "no rescued child is typed yet"
         return SearchOutcome("no_candidate_above_threshold", 0, [note], [])
@@ -270,7 +262,8 @@ def search_family(tracing_request_id: int, lab_id: int) -> SearchOutcome:
         "ok" if hits else ("too_few_loci" if statuses == {"too_few_loci"} else "no_candidate_above_threshold")
     )
     notes = [*search_notes, *(f"{r.query_id}: {r.message}" for r in results if r.message)]
-    return SearchOutcome(status, max((r.compared for r in results), default=0), notes, list(hits.values()))
+    compared = max((r.compared for r in results), default=0)
+    return SearchOutcome(status, compared, notes, list(hits.values()), _labs(children))
 
 
 @dataclass(frozen=True)

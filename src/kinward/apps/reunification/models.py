@@ -40,6 +40,14 @@ class RescuedChild(models.Model):
         default="",
         help_text="the child's case number in the agency's case records",
     )
+    case = models.ForeignKey(
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="the child's child-protection case (chosen from the cases the user may see)",
+    )
     name_known = models.CharField(
         max_length=200, blank=True, default="", help_text="name the child uses, if any"
     )
@@ -285,7 +293,30 @@ class SearchRun(models.Model):
     tracing_request = models.ForeignKey(
         TracingRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    status = models.CharField(max_length=32, help_text="ok, no_candidate_above_threshold or too_few_loci")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+        FAILED = "failed", "failed"
+
+    sample = models.ForeignKey(
+        "DnaSample",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="search_runs",
+        help_text="the sample searched from",
+    )
+    state = models.CharField(max_length=8, choices=State.choices, default=State.DONE)
+    status = models.CharField(
+        max_length=32, blank=True, default="", help_text="ok, no_candidate_above_threshold or too_few_loci"
+    )
+    error = models.TextField(blank=True, default="", help_text="why a failed search failed")
+    labs_searched = models.PositiveIntegerField(
+        default=0, help_text="laboratories whose profiles were searched"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
     compared = models.PositiveIntegerField(default=0)
     proposals_created = models.PositiveIntegerField(default=0)
     settings = models.JSONField(default=dict)

@@ -123,6 +123,12 @@ def search_runs(*, actor: Actor) -> QuerySet[SearchRun]:
     return SearchRun.objects.filter(scope_filter(actor, SAMPLES, agency_field="lab"))
 
 
+def search_run_open(*, actor: Actor, run_id: int) -> SearchRun:
+    run = SearchRun.objects.select_related("lab__region").get(pk=run_id)
+    require(actor, SAMPLES, run, object_type="search_run", object_id=run.pk)
+    return run
+
+
 def donor_child_for_lab(*, actor: Actor, child_id: int) -> RescuedChild:
     """A rescued child as a sample donor: the lab learns that the record exists, nothing else."""
     require(actor, SAMPLES, object_type="dna_sample")
@@ -181,7 +187,7 @@ def family_red_flags(*, actor: Actor, match: MatchProposal) -> list[Alert]:
     """Red-flag alerts whose subject is a person of the searching family (by registry person reference), for
     the safeguarding assessment. Shown to whoever may assess the match; each alert shown is audited."""
     require(actor, "reunification.safeguarding.assess", match, object_type="match", object_id=match.pk)
-    refs = [r for r in match.tracing_request.members.values_list("person_ref", flat=True) if r]
+    refs = _family_person_refs(match)
     alerts = (
         list(Alert.objects.filter(subject_type__in=["persons", "person"], subject_ref__in=refs))
         if refs
@@ -190,6 +196,123 @@ def family_red_flags(*, actor: Actor, match: MatchProposal) -> list[Alert]:
     for alert in alerts:
         _opened(actor, "reunification.safeguarding.assess", "alert", alert.pk)
     return alerts
+
+
+@dataclass
+class CaseLine:
+    """A child-protection case found for the safeguarding check: shown whole if the reader may view the case,
+    else only its reference and the agency that holds it (to ask them)."""
+
+    case_id: int
+    reference: str
+    agency: str
+    why: str
+    visible: bool
+    status: str = ""
+    exploitation: str = ""
+    opened_at: object = None
+
+
+@dataclass
+class SafeguardingFacts:
+    """What the records say about the family and the child, for the safeguarding assessment: red-flag alerts,
+    mandatory abandonment reports, the child's abandonment custody events, and the case history."""
+
+    alerts: list[Alert]
+    family_reports: list = field(
+        default_factory=list
+    )  # registry.AbandonmentReport, a family member the mother
+    child_reports: list = field(default_factory=list)  # registry.AbandonmentReport, the child the subject
+    child_abandonments: list = field(default_factory=list)  # registry.CustodyEvent, type abandonment_found
+    cases: list[CaseLine] = field(default_factory=list)
+    child_newborn_id: str = ""
+
+
+def _family_person_refs(match: MatchProposal) -> list[str]:
+    return [r for r in match.tracing_request.members.values_list("person_ref", flat=True) if r]
+
+
+def _child_newborn_id(match: MatchProposal) -> str:
+    case = match.child.case
+    return case.newborn_id if case is not None else ""
+
+
+def _case_lines(
+    actor: Actor, match: MatchProposal, newborn_id: str, family_births: list[str]
+) -> list[CaseLine]:
+    from kinward.apps.cases.models import Case
+
+    found: dict[int, tuple[Case, str]] = {}
+    if match.child.case_id:
+        found[match.child.case_id] = (match.child.case, "the child's own case")
+    if newborn_id:
+        for case in Case.objects.filter(newborn_id=newborn_id).select_related("agency"):
+            found.setdefault(case.pk, (case, "a case about the same newborn ID"))
+    if family_births:
+        for case in Case.objects.filter(newborn_id__in=family_births).select_related("agency"):
+            found.setdefault(case.pk, (case, "a case about another child born to a mother of this family"))
+    lines = []
+    for case, why in found.values():
+        visible = authorize(actor, "cases.case.view", case).allowed
+        line = CaseLine(case.pk, case.reference, case.agency.name, why, visible)
+        if visible:
+            line.status, line.exploitation = case.get_status_display(), case.get_exploitation_type_display()
+            line.opened_at = case.opened_at
+        _opened(actor, "reunification.safeguarding.assess", "case", case.pk)
+        lines.append(line)
+    return lines
+
+
+def safeguarding_facts(*, actor: Actor, match: MatchProposal) -> SafeguardingFacts:
+    """Everything the records hold about whether this family sold, abandoned or harmed a child, for the person
+    who assesses the match (`reunification.safeguarding.assess`). Every record shown is audited (identifiers
+    only).
+
+    * red-flag alerts whose subject is a family member (registry person reference);
+    * mandatory abandonment reports (registry) of a child whose mother is a family member, and of this child
+      (through the newborn ID of the child's linked case), and this child's `abandonment_found` custody events;
+    * child-protection cases of this child (the linked case, the same newborn ID) and of other children born to
+      a mother of this family: whole when the reader may view the case, else reference and holding agency.
+    """
+    from kinward.apps.registry.models import AbandonmentReport, Birth, CustodyEvent
+
+    alerts = family_red_flags(actor=actor, match=match)
+    refs = _family_person_refs(match)
+    newborn_id = _child_newborn_id(match)
+    facts = SafeguardingFacts(alerts=alerts, child_newborn_id=newborn_id)
+    family_births = (
+        list(Birth.objects.filter(mother__external_ref__in=refs).values_list("newborn_id", flat=True))
+        if refs
+        else []
+    )
+    if refs:
+        facts.family_reports = list(
+            AbandonmentReport.objects.filter(child__mother__external_ref__in=refs).select_related(
+                "child", "facility"
+            )
+        )
+    if newborn_id:
+        facts.child_reports = list(
+            AbandonmentReport.objects.filter(child__newborn_id=newborn_id).select_related("child", "facility")
+        )
+        facts.child_abandonments = list(
+            CustodyEvent.objects.filter(
+                child__newborn_id=newborn_id, type=CustodyEvent.Type.ABANDONMENT_FOUND
+            )
+        )
+    for report in {r.pk: r for r in [*facts.family_reports, *facts.child_reports]}.values():
+        _opened(actor, "reunification.safeguarding.assess", "abandonment_report", report.pk)
+    for event in facts.child_abandonments:
+        _opened(actor, "reunification.safeguarding.assess", "custody_event", event.pk)
+    facts.cases = _case_lines(actor, match, newborn_id, [b for b in family_births if b])
+    return facts
+
+
+def child_case_choices(*, actor: Actor):
+    """The child-protection cases the actor may see, to link a rescued child to its case."""
+    from kinward.apps.cases.selectors import case_list
+
+    return case_list(actor=actor)
 
 
 @dataclass

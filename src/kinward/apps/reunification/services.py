@@ -19,6 +19,8 @@ from kinward.apps.reunification import matching
 from kinward.apps.reunification.lab_services import (  # noqa: F401 - the laboratory's writes, re-exported
     dna_sample_record,
     genotypes_import,
+    match_search_execute,
+    match_search_request,
     match_search_run,
     require_agency,
     sample_custody_record,
@@ -70,6 +72,26 @@ def rescued_child_record(
             notes=notes,
             created_by_id=actor.user_id,
         )
+        audit_record(actor=actor, action=TRACING, object_type="rescued_child", object_id=child.pk)
+    return child
+
+
+def rescued_child_case_link(*, actor: Actor, child: RescuedChild, case_id: int | None) -> RescuedChild:
+    """Link a rescued child to their child-protection case (cases app), chosen among the cases the actor may
+    view; `case_reference` takes the case's reference. `case_id=None` removes the link."""
+    from kinward.apps.accounts.authz import authorize
+    from kinward.apps.cases.models import Case
+
+    require(actor, TRACING, child, object_type="rescued_child", object_id=child.pk)
+    case = None
+    if case_id is not None:
+        case = Case.objects.select_related("agency__region").filter(pk=case_id).first()
+        if case is None or not authorize(actor, "cases.case.view", case).allowed:
+            raise ValidationError({"case": "choose one of the cases you may see"})
+    with transaction.atomic():
+        child.case = case
+        child.case_reference = case.reference if case else ""
+        child.save(update_fields=["case", "case_reference"])
         audit_record(actor=actor, action=TRACING, object_type="rescued_child", object_id=child.pk)
     return child
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("samples/", views.samples, name="samples"),
     path("samples/<int:sample_id>/", views.sample_detail, name="sample_detail"),
     path("samples/<int:sample_id>/search/", views.sample_search, name="sample_search"),
+    path("samples/<int:sample_id>/searches/", views.sample_runs, name="sample_runs"),
     path("imports/", views.imports, name="imports"),
     path("matches/", views.matches, name="matches"),
     path("matches/<int:match_id>/", views.match_detail, name="match_detail"),

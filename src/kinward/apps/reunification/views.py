@@ -63,15 +63,36 @@ def tracing_detail(request: HttpRequest, request_id: int) -> HttpResponse:
 def children(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     found = selectors.rescued_children(actor=actor)
-    form = forms.ChildForm(request.POST or None)
-    if request.method == "POST" and apply_form(form, lambda d: services.rescued_child_record(actor=actor, **d)):
+    posted = request.POST if request.method == "POST" else None
+    linking = posted is not None and posted.get("form") == "case_link"
+    form = forms.ChildForm(None if linking else posted)
+    link_form = forms.CaseLinkForm(
+        posted if linking else None, children=found, cases=selectors.child_case_choices(actor=actor)
+    )
+    if linking and apply_form(
+        link_form,
+        lambda d: services.rescued_child_case_link(
+            actor=actor, child=d["child"], case_id=d["case"].pk if d["case"] else None
+        ),
+    ):
+        messages.success(request, _("The child's case is linked."))
+        return redirect("reunification:children")
+    if (
+        posted is not None
+        and not linking
+        and apply_form(form, lambda d: services.rescued_child_record(actor=actor, **d))
+    ):
         messages.success(request, _("The child is recorded."))
         return redirect("reunification:children")
     return render(
         request,
         "reunification/children.html",
-        {"page": Paginator(found, 50).get_page(request.GET.get("page")), "form": form},
-        status=400 if request.method == "POST" else 200,
+        {
+            "page": Paginator(found, 50).get_page(request.GET.get("page")),
+            "form": form,
+            "link_form": link_form,
+        },
+        status=400 if posted is not None else 200,
     )
 
 
@@ -126,6 +147,7 @@ def sample_detail(request: HttpRequest, sample_id: int) -> HttpResponse:
             "form": form,
             "typed_loci": selectors.typed_loci(sample),
             "panels": selectors.sample_genotypes(actor=actor, sample=sample),
+            "runs": sample.search_runs.order_by("-id")[:10],
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -137,21 +159,29 @@ def sample_search(request: HttpRequest, sample_id: int) -> HttpResponse:
     actor = request.actor
     sample = selectors.sample_open(actor=actor, sample_id=sample_id)
     try:
-        run = services.match_search_run(actor=actor, sample=sample)
+        services.match_search_request(actor=actor, sample=sample)
     except ValidationError as invalid:
         messages.error(request, " ".join(m for ms in invalid.message_dict.values() for m in ms))
     else:
-        if run.proposals_created:
-            messages.success(
-                request, _("Search done: %(n)s new match proposal(s).") % {"n": run.proposals_created}
-            )
-        else:
-            messages.info(
-                request,
-                _("Search done: no new candidate above the threshold (%(status)s). This is a normal outcome.")
-                % {"status": run.status.replace("_", " ")},
-            )
+        messages.info(
+            request,
+            _(
+                "Search queued: it runs in the background against every laboratory's profiles in the country. "
+                "This page shows when it is done."
+            ),
+        )
     return redirect("reunification:sample_detail", sample_id=sample.pk)
+
+
+@login_required
+def sample_runs(request: HttpRequest, sample_id: int) -> HttpResponse:
+    """The sample's searches (queued, running, done, failed): the fragment the sample page polls while one runs."""
+    sample = selectors.sample_open(actor=request.actor, sample_id=sample_id)
+    return render(
+        request,
+        "reunification/_search_runs.html",
+        {"sample": sample, "runs": sample.search_runs.order_by("-id")[:10]},
+    )
 
 
 @login_required
@@ -253,12 +283,14 @@ def match_detail(request: HttpRequest, match_id: int) -> HttpResponse:
             step_forms.append(
                 (name, forms.STEP_TITLES[name], bound if name == step and bound else STEPS[name][0]())
             )
-    red_flags = (
-        selectors.family_red_flags(actor=actor, match=match)
+    facts = (
+        selectors.safeguarding_facts(actor=actor, match=match)
         if match.status == MatchProposal.Status.PENDING_SAFEGUARDING
         and _step_allowed(actor, "safeguarding", match)
         else None
     )
+    case = match.child.case
+    child_case = case if case is not None and authorize(actor, "cases.case.view", case).allowed else None
     return render(
         request,
         "reunification/match_detail.html",
@@ -266,7 +298,9 @@ def match_detail(request: HttpRequest, match_id: int) -> HttpResponse:
             "match": match,
             "path": selectors.match_path(actor=actor, match=match),
             "step_forms": step_forms,
-            "red_flags": red_flags,
+            "facts": facts,
+            "red_flags": facts.alerts if facts else None,
+            "child_case": child_case,
         },
         status=400 if bound is not None else 200,
     )

@@ -5,12 +5,13 @@ import binascii
 from datetime import datetime
 from typing import Literal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from kinward.apps.accounts.models import Agency, Region, User
+from kinward.apps.cases import services as case_services
 from kinward.apps.core.api_support import ErrorOut, Pagination, error_body, request_actor
 from kinward.apps.tips import selectors, services
 from kinward.apps.tips.models import Tip
@@ -71,10 +72,18 @@ class TipOut(Schema):
     created_at: datetime
     assignee_id: int | None
     alert_id: int | None
+    case_reference: str | None
 
     @staticmethod
     def resolve_region(tip: Tip) -> str:
         return tip.region.code if tip.region_id else ""
+
+    @staticmethod
+    def resolve_case_reference(tip: Tip) -> str | None:
+        try:
+            return tip.case_origin.case.reference
+        except ObjectDoesNotExist:
+            return None
 
 
 class MessageOut(Schema):
@@ -145,6 +154,21 @@ class TriageIn(Schema):
     region: str = ""
     assignee_id: int | None = None
     agency_id: int | None = None
+
+
+class TipCaseIn(Schema):
+    agency_id: int
+    reason: str
+    given_name: str = ""
+    sex: Literal["female", "male", "unknown"] = "unknown"
+    age_estimate_years: int | None = None
+
+
+class CaseOpenedOut(Schema):
+    case_reference: str
+    agency_id: int
+    origin: Literal["tip", "post"]
+    origin_id: int
 
 
 def _decode(attachments: list[AttachmentIn]) -> list[bytes]:
@@ -280,3 +304,28 @@ def tip_act(request: HttpRequest, tip_id: int, payload: TriageIn):
         agency=agency,
     )
     return Tip.objects.get(pk=tip.pk)
+
+
+@router.post(
+    "/triage/{tip_id}/case",
+    response={201: CaseOpenedOut},
+    summary="Open a case at a child-protection agency from the tip (once per tip)",
+)
+def tip_open_case(request: HttpRequest, tip_id: int, payload: TipCaseIn):
+    actor = request_actor(request)
+    tip = selectors.tip_open(actor=actor, tip_id=tip_id)
+    agency = Agency.objects.select_related("region").filter(pk=payload.agency_id).first()
+    if agency is None:
+        raise ValidationError({"agency_id": "no agency has this id"})
+    case = case_services.case_open_from_tip(
+        actor=actor,
+        tip=tip,
+        agency=agency,
+        reason=payload.reason,
+        given_name=payload.given_name,
+        sex=payload.sex,
+        age_estimate_years=payload.age_estimate_years,
+    )
+    return Status(
+        201, {"case_reference": case.reference, "agency_id": agency.pk, "origin": "tip", "origin_id": tip.pk}
+    )

@@ -1,10 +1,10 @@
 """Checking what a tipster attaches and stripping what it could reveal about them.
 
 The type is decided by the content, never by the name or the declared type: Pillow must recognise a JPEG, PNG
-or WebP image. Every image is decoded and re-encoded from its pixels alone, so EXIF (camera, time, GPS
-position), XMP, ICC profiles and text chunks are all left behind. PDF files are refused: a PDF can carry
-author names, software and embedded images with their own metadata, and nothing installed here can clean it
-reliably; tipsters are asked to send a screenshot instead.
+or WebP image, or the file must start as a PDF does. Every image is decoded and re-encoded from its pixels
+alone, so EXIF (camera, time, GPS position), XMP, ICC profiles and text chunks are all left behind. A PDF is
+rebuilt page by page without its information dictionary, XMP metadata, embedded files, JavaScript, actions
+and annotations (`tips.pdf`); an encrypted or unreadable PDF is refused.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from kinward.apps.tips.pdf import MAX_PAGES, PdfRefused, pdf_clean
 
 ACCEPTED_FORMATS = {
     "JPEG": ("image/jpeg", ".jpg"),
@@ -49,7 +51,8 @@ def _refuse(field: str, message: str) -> ValidationError:
 
 
 def attachment_clean(data: bytes, *, field: str = "attachments", position: int = 1) -> CleanAttachment:
-    """Accept one attachment's bytes as a JPEG, PNG or WebP image re-encoded without metadata, or refuse it."""
+    """Accept one attachment's bytes as a JPEG, PNG or WebP image re-encoded without metadata, or as a PDF
+    rebuilt without metadata, embedded files and actions; or refuse it with a message naming the file."""
     limit = settings.TIP_ATTACHMENT_MAX_BYTES
     if len(data) > limit:
         raise _refuse(
@@ -58,17 +61,10 @@ def attachment_clean(data: bytes, *, field: str = "attachments", position: int =
             % {"n": position, "mb": round(limit / 1_048_576, 1)},
         )
     if data.startswith(b"%PDF-"):
-        raise _refuse(
-            field,
-            _(
-                "File %(n)s is a PDF. PDF files are not accepted because they can carry hidden "
-                "details about you; send a screenshot or photo (JPEG, PNG or WebP) instead."
-            )
-            % {"n": position},
-        )
-    wrong_type = _("File %(n)s is not a JPEG, PNG or WebP image. Only these pictures can be accepted.") % {
-        "n": position
-    }
+        return _clean_pdf(data, field, position)
+    wrong_type = _(
+        "File %(n)s is not a JPEG, PNG or WebP image or a PDF. Only these files can be accepted."
+    ) % {"n": position}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -95,6 +91,26 @@ def attachment_clean(data: bytes, *, field: str = "attachments", position: int =
         raise _refuse(field, wrong_type) from None
     content_type, extension = ACCEPTED_FORMATS[kind]
     return CleanAttachment(_reencode(upright, kind), content_type, extension)
+
+
+def _clean_pdf(data: bytes, field: str, position: int) -> CleanAttachment:
+    try:
+        return CleanAttachment(pdf_clean(data), "application/pdf", ".pdf")
+    except PdfRefused as refused:
+        messages = {
+            "encrypted": _(
+                "File %(n)s is an encrypted or password-protected PDF, which cannot be checked for hidden "
+                "details. Send it without a password, or send a screenshot instead."
+            ),
+            "too_long": _(
+                "File %(n)s is a PDF of more than %(pages)s pages. Send only the pages that matter."
+            ),
+        }
+        message = messages.get(
+            refused.reason,
+            _("File %(n)s could not be read as a PDF: it may be damaged. Send a screenshot instead."),
+        )
+        raise _refuse(field, message % {"n": position, "pages": MAX_PAGES}) from None
 
 
 def _reencode(image: Image.Image, kind: str) -> bytes:

@@ -23,7 +23,7 @@ class AttachmentsField(forms.FileField):
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
-        self.widget.attrs.update({"accept": "image/jpeg,image/png,image/webp"})
+        self.widget.attrs.update({"accept": "image/jpeg,image/png,image/webp,application/pdf"})
 
     def clean(self, data, initial=None):
         files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
@@ -39,9 +39,9 @@ class AttachmentsField(forms.FileField):
 
 def attachments_help():
     return _(
-        "Optional. Up to %(n)s pictures (JPEG, PNG or WebP), at most %(mb)s MB each. Before we store them "
-        "we remove hidden details such as the place and time a photo was taken. PDF files are not "
-        "accepted."
+        "Optional. Up to %(n)s pictures (JPEG, PNG or WebP) or PDF documents, at most %(mb)s MB each. "
+        "Before we store them we remove hidden details such as the place and time a photo was taken or the "
+        "author of a PDF. Password-protected PDF files are not accepted."
     ) % {"n": settings.TIP_ATTACHMENTS_MAX, "mb": round(settings.TIP_ATTACHMENT_MAX_BYTES / 1_048_576, 1)}
 
 

@@ -114,7 +114,7 @@ class TipMessage(models.Model):
 
 
 class TipAttachment(models.Model):
-    """An image sent with a tip, re-encoded without its metadata and stored under a random name."""
+    """An image or PDF sent with a tip, cleaned of its metadata and stored under a random name."""
 
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="attachments")
     message = models.ForeignKey(
@@ -140,6 +140,7 @@ class TipAction(models.Model):
         ALERT = "alert", _("Made an alert")
         REFER = "refer", _("Referred")
         ROUTE = "route", _("Routed to a region")
+        CASE = "case", _("Opened a case")
 
     tip = models.ForeignKey(Tip, on_delete=models.PROTECT, related_name="actions")
     kind = models.CharField(max_length=16, choices=Kind.choices)

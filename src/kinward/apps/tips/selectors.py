@@ -34,7 +34,7 @@ def tip_queue(*, actor: Actor, status: str = "open", category: str = "", mine: b
     """The tips an analyst may triage, newest first, with how many follow-ups each has."""
     if not grant_scopes(actor, "tips.tip.triage") and not grant_scopes(actor, "tips.unrouted.triage"):
         require(actor, "tips.tip.triage", object_type="tip")
-    tips = Tip.objects.select_related("region", "assignee").filter(_visible_tips(actor))
+    tips = Tip.objects.select_related("region", "assignee", "case_origin__case").filter(_visible_tips(actor))
     if status == "open":
         tips = tips.exclude(status=Tip.Status.CLOSED)
     elif status:
@@ -52,6 +52,14 @@ def tip_open(*, actor: Actor, tip_id: int) -> Tip:
     require(actor, triage_action(tip), tip, object_type="tip", object_id=tip.pk)
     audit_record(actor=actor, action="tips.tip.view", object_type="tip", object_id=tip.pk)
     return tip
+
+
+def tip_case(tip: Tip):
+    """The case opened from this tip (its CaseOrigin, with the case and its agency), or None. Only the case's
+    reference and agency are shown on the tip: the analyst may not read the case itself."""
+    from kinward.apps.cases.models import CaseOrigin
+
+    return CaseOrigin.objects.select_related("case__agency").filter(tip_id=tip.pk).first()
 
 
 def tip_attachment_open(*, actor: Actor, tip_id: int, attachment_id: int) -> tuple[TipAttachment, bytes]:

@@ -352,6 +352,20 @@ def alert_from_tip(*, actor: Actor, tip: Tip, reason: str, agency: Agency | None
     return alert
 
 
+def tip_case_opened(*, actor: Actor, tip: Tip, case_reference: str, reason: str) -> Tip:
+    """Record on the tip that a case was opened from it (called by `cases.services.case_open_from_tip`, inside
+    its transaction): the triage history shows the case reference and the tip counts as reviewed."""
+    return _act(
+        actor,
+        tip,
+        TipAction.Kind.CASE,
+        to_status=Tip.Status.REVIEWED,
+        detail=f"case {case_reference}",
+        reason=reason,
+        reason_required=True,
+    )
+
+
 def tip_triage(
     *,
     actor: Actor,

@@ -10,5 +10,6 @@ urlpatterns = [
     path("triage/", views.triage, name="triage"),
     path("triage/<int:tip_id>/", views.detail, name="detail"),
     path("triage/<int:tip_id>/act/", views.act, name="act"),
+    path("triage/<int:tip_id>/case/", views.open_case, name="open_case"),
     path("triage/<int:tip_id>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
 ]

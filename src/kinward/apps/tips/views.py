@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kinward.apps.cases import services as case_services
+from kinward.apps.cases.forms import LeadCaseForm
 from kinward.apps.core.forms import add_service_errors
 from kinward.apps.tips import selectors, services
 from kinward.apps.tips.forms import AddInformationForm, ReceiptCodeForm, TipForm, TriageForm
@@ -153,10 +155,17 @@ def triage(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _detail_context(tip: Tip, form: TriageForm) -> dict:
+def _case_form(request: HttpRequest, data=None) -> LeadCaseForm:
+    return LeadCaseForm(data, prefix="case", agencies=case_services.lead_agencies(actor=request.actor))
+
+
+def _detail_context(request: HttpRequest, tip: Tip, form: TriageForm, case_form=None) -> dict:
+    origin = selectors.tip_case(tip)
     return {
         "tip": tip,
         "form": form,
+        "case_origin": origin,
+        "case_form": None if origin else (case_form or _case_form(request)),
         "actions": tip.actions.select_related("taken_by"),
         "follow_ups": tip.messages.prefetch_related("attachments"),
         "first_attachments": tip.attachments.filter(message__isnull=True),
@@ -166,7 +175,33 @@ def _detail_context(tip: Tip, form: TriageForm) -> dict:
 @login_required
 def detail(request: HttpRequest, tip_id: int) -> HttpResponse:
     tip = selectors.tip_open(actor=request.actor, tip_id=tip_id)
-    return render(request, "tips/detail.html", _detail_context(tip, TriageForm()))
+    return render(request, "tips/detail.html", _detail_context(request, tip, TriageForm()))
+
+
+@login_required
+@require_POST
+def open_case(request: HttpRequest, tip_id: int) -> HttpResponse:
+    """Open a case at a child-protection agency from this tip (the analyst then sees its reference only)."""
+    tip = selectors.tip_open(actor=request.actor, tip_id=tip_id)
+    form = _case_form(request, request.POST)
+    if form.is_valid():
+        try:
+            case = case_services.case_open_from_tip(
+                actor=request.actor,
+                tip=tip,
+                agency=form.cleaned_data["agency"],
+                reason=form.cleaned_data["reason"],
+                **form.child(),
+            )
+        except ValidationError as invalid:
+            add_service_errors(form, invalid)
+        else:
+            messages.success(
+                request,
+                _("Case %(ref)s is opened at %(agency)s.") % {"ref": case.reference, "agency": case.agency},
+            )
+            return redirect("tips:detail", tip_id=tip.pk)
+    return render(request, "tips/detail.html", _detail_context(request, tip, TriageForm(), form), status=400)
 
 
 @login_required
@@ -175,7 +210,12 @@ def attachment(request: HttpRequest, tip_id: int, attachment_id: int) -> HttpRes
         actor=request.actor, tip_id=tip_id, attachment_id=attachment_id
     )
     response = HttpResponse(content, content_type=found.content_type)
-    response["Content-Disposition"] = f'inline; filename="tip-{tip_id}-{found.pk}"'
+    if found.content_type == "application/pdf":
+        # downloaded, not opened inside Kinward's pages: even a cleaned PDF is the tipster's file
+        response["Content-Disposition"] = f'attachment; filename="tip-{tip_id}-{found.pk}.pdf"'
+    else:
+        response["Content-Disposition"] = f'inline; filename="tip-{tip_id}-{found.pk}"'
+    response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store"
     return response
 
@@ -202,4 +242,4 @@ def act(request: HttpRequest, tip_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Your decision is recorded."))
             return redirect("tips:detail", tip_id=tip.pk)
-    return render(request, "tips/detail.html", _detail_context(tip, form), status=400)
+    return render(request, "tips/detail.html", _detail_context(request, tip, form), status=400)

@@ -4,10 +4,12 @@ their statistics, polling, entities, and retraining."""
 from datetime import datetime
 from typing import Literal
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from kinward.apps.accounts.models import Agency
 from kinward.apps.core.api_support import Pagination, request_actor
 from kinward.apps.watch import selectors, services
 
@@ -61,6 +63,7 @@ class PostDetailOut(PostOut):
     entities: list[EntityRefOut]
     decisions: list[DecisionOut]
     has_screenshot: bool
+    case_reference: str | None
 
 
 class QueueFilter(Schema):
@@ -75,6 +78,22 @@ class DecisionIn(Schema):
     reason: str
     label: str = ""
     note: str = ""
+
+
+class PostCaseIn(Schema):
+    agency_id: int
+    reason: str
+    note: str = ""
+    given_name: str = ""
+    sex: Literal["female", "male", "unknown"] = "unknown"
+    age_estimate_years: int | None = None
+
+
+class CaseOpenedOut(Schema):
+    case_reference: str
+    agency_id: int
+    origin: Literal["tip", "post"]
+    origin_id: int
 
 
 class SubmissionIn(Schema):
@@ -158,6 +177,7 @@ def _detail(post) -> dict:
             for pe in post.post_entities.select_related("entity")
         ],
         decisions=list(selectors.post_decisions(post)),
+        case_reference=(origin.case.reference if (origin := selectors.post_case(post)) else None),
     )
     return out
 
@@ -236,6 +256,37 @@ def post_decide(request: HttpRequest, post_id: int, payload: DecisionIn):
         note=payload.note,
     )
     return _detail(post)
+
+
+@router.post(
+    "/posts/{post_id}/case",
+    response={201: CaseOpenedOut},
+    summary="Needs help: open a case at a child-protection agency directly from the post (once per post)",
+)
+def post_open_case(request: HttpRequest, post_id: int, payload: PostCaseIn):
+    actor = request_actor(request)
+    post = selectors.post_open(actor=actor, post_id=post_id)
+    agency = Agency.objects.select_related("region").filter(pk=payload.agency_id).first()
+    if agency is None:
+        raise ValidationError({"agency_id": "no agency has this id"})
+    decision = services.post_decide(
+        actor=actor,
+        post=post,
+        outcome="needs_help",
+        reason=payload.reason,
+        note=payload.note,
+        route=services.ROUTE_CASE,
+        agency=agency,
+        child={
+            "given_name": payload.given_name,
+            "sex": payload.sex,
+            "age_estimate_years": payload.age_estimate_years,
+        },
+    )
+    reference = decision.route_target.split(":", 1)[1]
+    return Status(
+        201, {"case_reference": reference, "agency_id": agency.pk, "origin": "post", "origin_id": post.pk}
+    )
 
 
 @router.get(

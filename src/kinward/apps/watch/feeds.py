@@ -1,24 +1,35 @@
 """Fetching and reading feeds: RSS 2.0, Atom (RFC 4287) and JSON Feed 1.1, safely.
 
-Fetching has a timeout, a size limit and a redirect limit, and only follows http(s). XML is parsed with the
-standard library's expat after refusing any document type declaration or entity declaration (the way to
-billion-laughs and external-entity attacks), so no entity is ever expanded. Every problem raises `FeedError` with
-a message an analyst can act on; nothing here touches the database.
+Fetching has a timeout, a size limit and a redirect limit, and only follows http(s). Feeds are fetched only from
+public addresses (server-side request forgery): a host that resolves to a loopback, private, link-local,
+multicast, reserved or unspecified address (IPv4 or IPv6, IPv4 inside IPv6 too), or a `localhost` name, is
+refused when the feed is saved (`feed_url_check`) and again at every connection, redirects included: the
+connection goes to the very address that was checked, so a name that resolves differently the second time (DNS
+rebinding) gains nothing. `KINWARD_WATCH_FEED_PRIVATE_HOSTS` lists the exceptions (tests, local deployments).
+Environment proxies are not used. XML is parsed with the standard library's expat after refusing any document
+type declaration or entity declaration (the way to billion-laughs and external-entity attacks), so no entity is
+ever expanded. Every problem raises `FeedError` with a message an analyst can act on; nothing here touches the
+database.
 """
 
 from __future__ import annotations
 
 import html
+import http.client
+import ipaddress
 import json
 import re
 import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from xml.etree import ElementTree
+
+from django.conf import settings
 
 MAX_REDIRECTS = 5
 USER_AGENT = "Kinward-watch/1 (+https://kinward.local)"
@@ -42,6 +53,143 @@ class FeedItem:
     lang: str = ""
 
 
+class BlockedAddress(FeedError):
+    """The feed's host is not a public address (and is not listed in KINWARD_WATCH_FEED_PRIVATE_HOSTS)."""
+
+
+# --- public addresses only -----------------------------------------------------------------------------------
+
+
+def private_hosts_allowed() -> tuple[str, ...]:
+    """The hosts, addresses and networks (CIDR) a feed may use although they are not public, from the setting
+    `WATCH_FEED_PRIVATE_HOSTS` (from the environment variable `KINWARD_WATCH_FEED_PRIVATE_HOSTS`; a list, or a
+    comma-separated string)."""
+    value = getattr(settings, "WATCH_FEED_PRIVATE_HOSTS", ())
+    if isinstance(value, str):
+        value = value.split(",")
+    return tuple(entry.strip().lower().strip("[]") for entry in value if entry and entry.strip())
+
+
+def _allowed(host: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address | None) -> bool:
+    for entry in private_hosts_allowed():
+        if entry == host:
+            return True
+        if address is not None:
+            try:
+                if address in ipaddress.ip_network(entry, strict=False):
+                    return True
+            except ValueError:
+                continue
+    return False
+
+
+def address_problem(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    """Why `address` is not a public Internet address ('' when it is one). IPv4 addresses carried inside IPv6
+    (IPv4-mapped ::ffff:a.b.c.d, 6to4, Teredo) are judged by the IPv4 address they carry."""
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = address.ipv4_mapped or address.sixtofour or (address.teredo[1] if address.teredo else None)
+        if inner is not None:
+            problem = address_problem(inner)
+            return f"{problem} ({inner} inside {address})" if problem else ""
+    checks = (
+        (address.is_unspecified, "an unspecified address"),
+        (address.is_loopback, "a loopback address"),
+        (address.is_link_local, "a link-local address"),
+        (address.is_multicast, "a multicast address"),
+        (address.is_reserved, "a reserved address"),
+        (address.is_private, "a private address"),
+        (not address.is_global, "an address that is not public"),
+    )
+    return next((problem for failed, problem in checks if failed), "")
+
+
+def resolve_host(host: str, port: int) -> list[str]:
+    """The addresses `host` resolves to (DNS, hosts file), as strings; OSError when it does not resolve."""
+    return sorted({info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
+
+
+def public_addresses(host: str, port: int) -> list[str]:
+    """The addresses to connect to for `host`: every address it resolves to must be public, or `host` (or the
+    address) listed in KINWARD_WATCH_FEED_PRIVATE_HOSTS; otherwise BlockedAddress says which and why."""
+    host = (host or "").lower().strip("[]")
+    if not host:
+        raise FeedError("the feed address has no host name")
+    if (host == "localhost" or host.endswith(".localhost")) and not _allowed(host, None):
+        raise BlockedAddress(
+            f"the feed host {host} is this machine (a loopback name): feeds are fetched only from public "
+            "addresses"
+        )
+    try:
+        literal = ipaddress.ip_address(host.split("%", 1)[0])
+        found = [str(literal)]
+    except ValueError:
+        found = resolve_host(host, port)
+    for text in found:
+        address = ipaddress.ip_address(text.split("%", 1)[0])
+        problem = address_problem(address)
+        if problem and not _allowed(host, address):
+            raise BlockedAddress(
+                f"the feed host {host} resolves to {problem} ({address}): feeds are fetched only from public "
+                "addresses"
+            )
+    return found
+
+
+def _host_and_port(url: str) -> tuple[str, int]:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise FeedError("only http:// and https:// feed addresses are polled")
+    try:
+        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    except ValueError:
+        raise FeedError("the feed address has an invalid port") from None
+    return parts.hostname or "", port
+
+
+def feed_url_check(url: str) -> None:
+    """Refuse a feed address that is not http(s) or whose host is not public (BlockedAddress / FeedError). A
+    host name that does not resolve now is let through: it is checked again at every fetch."""
+    host, port = _host_and_port(url)
+    try:
+        public_addresses(host, port)
+    except OSError:
+        pass
+
+
+def _public_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None, *args):
+    """socket.create_connection to a checked public address of the host, never to a fresh resolution."""
+    host, port = address
+    last_error: OSError | None = None
+    for text in public_addresses(host, port):
+        try:
+            return socket.create_connection((text, port), timeout, source_address)
+        except OSError as error:
+            last_error = error
+    raise last_error or OSError(f"no address to connect to for {host}")
+
+
+class _PublicHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _public_connection
+
+
+class _PublicHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _public_connection
+
+
+class _PublicHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_PublicHTTPConnection, req)
+
+
+class _PublicHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_PublicHTTPSConnection, req, context=self._context)
+
+
 class _LimitedRedirects(urllib.request.HTTPRedirectHandler):
     max_redirections = MAX_REDIRECTS
     max_repeats = 1
@@ -49,15 +197,22 @@ class _LimitedRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         if not newurl.lower().startswith(("http://", "https://")):
             raise FeedError(f"redirect to a non-HTTP address refused: {newurl[:200]}")
+        try:
+            feed_url_check(newurl)
+        except FeedError as refused:
+            raise BlockedAddress(f"redirect to {newurl[:200]} refused: {refused}") from None
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def fetch(url: str, *, timeout: float, max_bytes: int) -> tuple[bytes, str]:
     """The body and content type at `url`, read with a timeout (per connect and per read) and at most
-    `max_bytes` bytes; FeedError on anything else (HTTP errors, redirect loops, too large, too slow)."""
-    if not url.lower().startswith(("http://", "https://")):
-        raise FeedError("only http:// and https:// feed addresses are polled")
-    opener = urllib.request.build_opener(_LimitedRedirects())
+    `max_bytes` bytes, from public addresses only (each redirect re-checked, each connection made to the
+    address that was checked); FeedError on anything else (HTTP errors, redirect loops, too large, too slow,
+    a host that is not public)."""
+    feed_url_check(url)
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), _PublicHTTPHandler, _PublicHTTPSHandler, _LimitedRedirects()
+    )
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
     try:
         with opener.open(request, timeout=timeout) as response:

@@ -50,6 +50,14 @@ def post_open(*, actor: Actor, post_id: int) -> Post:
     return post
 
 
+def post_case(post: Post):
+    """The case opened from this post (its CaseOrigin with the case and its agency), or None; the analyst sees
+    its reference only, not the case."""
+    from kinward.apps.cases.models import CaseOrigin
+
+    return CaseOrigin.objects.select_related("case__agency").filter(post_id=post.pk).first()
+
+
 def post_decisions(post: Post) -> QuerySet[Decision]:
     return post.decisions.select_related("decided_by")
 

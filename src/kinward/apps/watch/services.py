@@ -25,7 +25,7 @@ from django.utils import timezone
 from kinward.apps.accounts.authz import Actor
 from kinward.apps.accounts.models import Agency
 from kinward.apps.audit.services import audit_record, require
-from kinward.apps.watch.feeds import FeedError, FeedItem, fetch, parse_feed
+from kinward.apps.watch.feeds import FeedError, FeedItem, feed_url_check, fetch, parse_feed
 from kinward.apps.watch.importers import PostRecord, read_post_file
 from kinward.apps.watch.models import Decision, Entity, ModelVersion, Post, PostEntity, Sighting, Source
 
@@ -33,6 +33,7 @@ WATCH_SYSTEM = Actor(username="system:watch")
 RETRY_BASE_SECONDS = 60  # first retry a minute after a failure, then 2, 4, 8 ... minutes
 RETRY_MAX_SECONDS = 6 * 60 * 60
 ROUTE_TARGET_SUPPORT = "support"
+ROUTE_TIP, ROUTE_CASE = "tip", "case"  # where a needs-help post goes: the tip queue, or a case directly
 _SPACE_RE = re.compile(r"\s+")
 
 
@@ -62,6 +63,11 @@ def source_create(*, actor: Actor, name: str, url: str, platform: str = "", poll
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
         errors["url"] = "give the feed's http:// or https:// address"
+    else:
+        try:
+            feed_url_check(url)
+        except FeedError as refused:
+            errors["url"] = str(refused)
     if not 1 <= int(poll_minutes) <= 7 * 24 * 60:
         errors["poll_minutes"] = "between 1 minute and 7 days"
     if errors:
@@ -431,15 +437,35 @@ _OUTCOME_LABEL = {Decision.Outcome.DISMISSED: "benign", Decision.Outcome.NEEDS_H
 
 
 def post_decide(
-    *, actor: Actor, post: Post, outcome: str, reason: str, label: str = "", note: str = ""
+    *,
+    actor: Actor,
+    post: Post,
+    outcome: str,
+    reason: str,
+    label: str = "",
+    note: str = "",
+    route: str = ROUTE_TIP,
+    agency: Agency | None = None,
+    child: dict | None = None,
 ) -> Decision:
     """Record an analyst's decision on a post: confirmed (with the label the analyst gives it), dismissed, or
-    needs help (routed to support, with a note). The decision is kept with who, when and why, becomes the
-    post's status, and is a labelled example for the next retraining. A later decision corrects an earlier
-    one; nothing is overwritten."""
+    needs help, routed to support with a note: as a tip in the triage queue (`route="tip"`), or directly as a
+    case at the child-protection `agency` (`route="case"`, `child`: optional given_name, sex,
+    age_estimate_years). The decision is kept with who, when and why, becomes the post's status, and is a
+    labelled example for the next retraining. A later decision corrects an earlier one; nothing is
+    overwritten."""
     from kinward.engines.textwatch import LABELS
 
     require(actor, "watch.post.review", post, object_type="watch_post", object_id=post.pk)
+    if route not in (ROUTE_TIP, ROUTE_CASE):
+        raise ValidationError({"route": "route a post that needs help to a 'tip' or a 'case'"})
+    to_case = outcome == Decision.Outcome.NEEDS_HELP and route == ROUTE_CASE
+    if to_case:
+        from kinward.apps.cases.services import lead_agency_check
+
+        if agency is None:
+            raise ValidationError({"agency": "choose the child-protection agency that will hold the case"})
+        lead_agency_check(actor=actor, agency=agency)  # refusals audited before the transaction
     reason, note, label = (reason or "").strip(), (note or "").strip(), (label or "").strip()
     if outcome not in Decision.Outcome.values:
         raise ValidationError({"outcome": "decide 'confirmed', 'dismissed' or 'needs_help'"})
@@ -464,7 +490,15 @@ def post_decide(
             route_target=ROUTE_TARGET_SUPPORT if outcome == Decision.Outcome.NEEDS_HELP else "",
             model_version_at_decision=post.model_version,
         )
-        if outcome == Decision.Outcome.NEEDS_HELP:
+        if to_case:
+            from kinward.apps.cases.services import case_open_from_post
+
+            case = case_open_from_post(
+                actor=actor, post=post, agency=agency, reason=reason, note=note, **(child or {})
+            )
+            decision.route_target = f"{ROUTE_CASE}:{case.reference}"
+            decision.save(update_fields=["route_target"])
+        elif outcome == Decision.Outcome.NEEDS_HELP:
             decision.route_target = f"{ROUTE_TARGET_SUPPORT}:{_tip_for_support(post, note).number}"
             decision.save(update_fields=["route_target"])
         post.status = outcome
@@ -480,10 +514,17 @@ def _tip_for_support(post: Post, note: str):
     from kinward.apps.tips.services import tip_submit
 
     where = post.url or post.platform or "online post"
-    text = f"Routed from online post {post.pk} ({post.platform or 'unknown platform'}): a person who may need " \
-           f"help. {note}\n\n{post.text}"
-    return tip_submit(category=Tip.Category.OTHER, what_happened=text[:5000], where=where[:500],
-                      region=post.agency.region, language=post.lang or "").tip
+    text = (
+        f"Routed from online post {post.pk} ({post.platform or 'unknown platform'}): a person who may need "
+        f"help. {note}\n\n{post.text}"
+    )
+    return tip_submit(
+        category=Tip.Category.OTHER,
+        what_happened=text[:5000],
+        where=where[:500],
+        region=post.agency.region,
+        language=post.lang or "",
+    ).tip
 
 
 # --- retraining --------------------------------------------------------------------------------------------

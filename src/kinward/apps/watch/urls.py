@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("posts/<int:post_id>/", views.detail, name="post"),
     path("posts/<int:post_id>/decide/", views.decide, name="decide"),
+    path("posts/<int:post_id>/case/", views.open_case, name="open_case"),
     path("posts/<int:post_id>/screenshot/", views.screenshot, name="screenshot"),
     path("submit/", views.submit, name="submit"),
     path("sources/", views.sources, name="sources"),

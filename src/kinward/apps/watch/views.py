@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from kinward.apps.audit.services import require
+from kinward.apps.cases import services as case_services
+from kinward.apps.cases.forms import LeadCaseForm
 from kinward.apps.core.forms import add_service_errors
 from kinward.apps.watch import selectors, services
 from kinward.apps.watch.highlight import highlighted_html
@@ -92,10 +94,17 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _detail_context(post: Post, form: DecisionForm) -> dict:
+def _case_form(request: HttpRequest, data=None) -> LeadCaseForm:
+    return LeadCaseForm(data, prefix="case", agencies=case_services.lead_agencies(actor=request.actor))
+
+
+def _detail_context(post: Post, form: DecisionForm, case_form=None, request=None) -> dict:
+    origin = selectors.post_case(post)
     return {
         "post": post,
         "form": form,
+        "case_origin": origin,
+        "case_form": None if origin or request is None else (case_form or _case_form(request)),
         "text_html": highlighted_html(post.text, post.highlights),
         "decisions": selectors.post_decisions(post),
         "entities": post.post_entities.select_related("entity").order_by("entity__type"),
@@ -105,7 +114,35 @@ def _detail_context(post: Post, form: DecisionForm) -> dict:
 @login_required
 def detail(request: HttpRequest, post_id: int) -> HttpResponse:
     post = selectors.post_open(actor=request.actor, post_id=post_id)
-    return render(request, "watch/post.html", _detail_context(post, DecisionForm()))
+    return render(request, "watch/post.html", _detail_context(post, DecisionForm(), request=request))
+
+
+@login_required
+@require_POST
+def open_case(request: HttpRequest, post_id: int) -> HttpResponse:
+    """Needs help, routed directly to a case at a child-protection agency (instead of the tip queue)."""
+    post = selectors.post_open(actor=request.actor, post_id=post_id)
+    form = _case_form(request, request.POST)
+    if form.is_valid():
+        try:
+            decision = services.post_decide(
+                actor=request.actor,
+                post=post,
+                outcome=Decision.Outcome.NEEDS_HELP,
+                reason=form.cleaned_data["reason"],
+                route=services.ROUTE_CASE,
+                agency=form.cleaned_data["agency"],
+                child=form.child(),
+            )
+        except ValidationError as invalid:
+            add_service_errors(form, invalid)
+        else:
+            messages.success(
+                request, _("Case %(ref)s is opened.") % {"ref": decision.route_target.split(":", 1)[1]}
+            )
+            return redirect("watch:post", post_id=post.pk)
+    context = _detail_context(post, DecisionForm(), form, request=request)
+    return render(request, "watch/post.html", context, status=400)
 
 
 @login_required
@@ -129,7 +166,7 @@ def decide(request: HttpRequest, post_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Your decision is recorded."))
             return redirect("watch:post", post_id=post.pk)
-    return render(request, "watch/post.html", _detail_context(post, form), status=400)
+    return render(request, "watch/post.html", _detail_context(post, form, request=request), status=400)
 
 
 @login_required

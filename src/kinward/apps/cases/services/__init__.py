@@ -1,5 +1,6 @@
 """Writes about child cases, split by subdomain: `case` (the child, context, screening, status, consent, services,
-closure) and `referral` (the service directory, referrals, deadline reminders). Import from here."""
+closure), `origin` (a case opened from a tip or an online post) and `referral` (the service directory,
+referrals, deadline reminders). Import from here."""
 
 from kinward.apps.cases.services.case import (
     CASE_ROLES,
@@ -23,6 +24,12 @@ from kinward.apps.cases.services.case import (
     status_decide,
     support_plan_set,
 )
+from kinward.apps.cases.services.origin import (
+    case_open_from_post,
+    case_open_from_tip,
+    lead_agencies,
+    lead_agency_check,
+)
 from kinward.apps.cases.services.referral import (
     REMINDER,
     agency_service_declare,
@@ -44,6 +51,8 @@ __all__ = [
     "case_context_update",
     "case_is_child",
     "case_open",
+    "case_open_from_post",
+    "case_open_from_tip",
     "closure_decide",
     "closure_request",
     "consent_current",
@@ -51,6 +60,8 @@ __all__ = [
     "consent_needed_and_missing",
     "consent_record",
     "event_add",
+    "lead_agencies",
+    "lead_agency_check",
     "perpetrator_add",
     "referral_create",
     "referral_deadlines_remind",
