@@ -1,41 +1,9 @@
 """A real person's path through a real browser: sign in, see the role's home page, switch language, sign out.
 
-Runs Debian's chromium through Playwright (Playwright's own browser download does not work here).
+Runs Debian's chromium through Playwright (see conftest.py).
 """
 
-import os
-import shutil
-
 import pytest
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (see README)"),
-]
-
-
-@pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls around it are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
-        page = browser.new_page()
-        yield page
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture
@@ -47,7 +15,9 @@ def caseworker(transactional_db):
     return f.person(agency, ["caseworker"], username="sari.caseworker")
 
 
-def test_a_caseworker_signs_in_sees_her_home_switches_language_and_signs_out(live_server, caseworker, browser_page):
+def test_a_caseworker_signs_in_sees_her_home_switches_language_and_signs_out(
+    live_server, caseworker, browser_page
+):
     from tests.factories import PASSWORD
 
     page = browser_page
