@@ -370,3 +370,16 @@ def test_the_post_page_and_api_open_a_case_and_then_show_its_reference(world):
     assert made.status_code == 201 and made.json()["origin"] == "post"
     assert Case.objects.get(reference=made.json()["case_reference"]).given_name == "Bayu"
     assert client.post(url, body, content_type="application/json").status_code == 422
+
+
+def test_an_unknown_agency_is_a_field_error_on_both_routes_and_writes_nothing(world):
+    client = signed_in_client(world.people["analyst"])
+    body = {"agency_id": 987654, "reason": "a newborn offered for money"}
+    for url in (
+        f"/api/v1/tips/triage/{a_tip(world).pk}/case",
+        f"/api/v1/watch/posts/{wh.post(world.police).pk}/case",
+    ):
+        refused = client.post(url, body, content_type="application/json")
+        assert refused.status_code == 422, url
+        assert "agency_id" in str(refused.json()) and "no agency has this id" in str(refused.json())
+    assert not Case.objects.exists() and not CaseOrigin.objects.exists()

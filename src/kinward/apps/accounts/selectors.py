@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from kinward.apps.accounts.authz import Actor, scope_filter
@@ -12,6 +13,15 @@ from kinward.apps.audit.services import require
 def agency_list(*, actor: Actor) -> QuerySet[Agency]:
     require(actor, "accounts.agency.view", object_type="agency")
     return Agency.objects.select_related("region").filter(scope_filter(actor, "accounts.agency.view", agency_field=""))
+
+
+def agency_named(agency_id: int, *, field: str = "agency_id") -> Agency:
+    """The agency a request names by id, or a field error (422) when there is none. Whether the caller may act
+    towards that agency is the service's decision, not this lookup's."""
+    agency = Agency.objects.select_related("region").filter(pk=agency_id).first()
+    if agency is None:
+        raise ValidationError({field: "no agency has this id"})
+    return agency
 
 
 def region_list() -> QuerySet[Region]:

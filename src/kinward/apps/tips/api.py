@@ -11,6 +11,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from kinward.apps.accounts.models import Agency, Region, User
+from kinward.apps.accounts.selectors import agency_named
 from kinward.apps.cases import services as case_services
 from kinward.apps.core.api_support import ErrorOut, Pagination, error_body, request_actor
 from kinward.apps.tips import selectors, services
@@ -314,9 +315,7 @@ def tip_act(request: HttpRequest, tip_id: int, payload: TriageIn):
 def tip_open_case(request: HttpRequest, tip_id: int, payload: TipCaseIn):
     actor = request_actor(request)
     tip = selectors.tip_open(actor=actor, tip_id=tip_id)
-    agency = Agency.objects.select_related("region").filter(pk=payload.agency_id).first()
-    if agency is None:
-        raise ValidationError({"agency_id": "no agency has this id"})
+    agency = agency_named(payload.agency_id)
     case = case_services.case_open_from_tip(
         actor=actor,
         tip=tip,

@@ -4,12 +4,11 @@ their statistics, polling, entities, and retraining."""
 from datetime import datetime
 from typing import Literal
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from kinward.apps.accounts.models import Agency
+from kinward.apps.accounts.selectors import agency_named
 from kinward.apps.core.api_support import Pagination, request_actor
 from kinward.apps.watch import selectors, services
 
@@ -266,9 +265,7 @@ def post_decide(request: HttpRequest, post_id: int, payload: DecisionIn):
 def post_open_case(request: HttpRequest, post_id: int, payload: PostCaseIn):
     actor = request_actor(request)
     post = selectors.post_open(actor=actor, post_id=post_id)
-    agency = Agency.objects.select_related("region").filter(pk=payload.agency_id).first()
-    if agency is None:
-        raise ValidationError({"agency_id": "no agency has this id"})
+    agency = agency_named(payload.agency_id)
     decision = services.post_decide(
         actor=actor,
         post=post,
