@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import shutil
 
+import duckdb
 import pytest
 
 from kinward.engines.rules import scan_dataset
+from kinward.engines.rules.dataset import SCHEMAS
 from kinward.engines.rules.incremental import IncrementalEvaluator, RecordError, json_structure
+from kinward.engines.rules.records import _insert_sql, insert_record
 
 STREAMED = ("custody_events", "abandonment_reports", "certificates", "adoption_files")
 
@@ -104,3 +107,58 @@ def test_moving_now_makes_an_unreported_abandonment_missed(evaluator):
     again = {**found, "ref": "NEW-G", "time": "2026-06-30T06:30:00+07:00"}
     missed = [a for a in evaluator.add("custody_events", again) if a.rule == "missed_abandonment_report"]
     assert [a.subject.ref for a in missed] == ["B53"]
+
+
+NESTED = {
+    "custody_events": {
+        "ref": "E-N", "child": "B1", "type": "adoption_order", "time": "2026-01-02T10:00:00+07:00",
+        "id_document_checked": False, "guardianship_document": {"number": "G-1", "issued_on": "2025-12-01"},
+        "adoptive_parents": ["P1", "P2"], "decided_on": "2026-01-02", "new_value": {"a": [1, "ü"]},
+    },
+    "adoption_files": {
+        "ref": "AF-N", "child": None, "adoptive_parents": [], "stated_birth_date": "2025-01-01",
+        "documents": [{"type": "court_order", "number": "C-1"}, {"certificate": "C9", "type": "birth_certificate"}],
+    },
+    "births": {"ref": "B-N", "weight_g": 3100, "sex": "female", "time": "2025-12-30T10:00:00+07:00"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("record_type", sorted(NESTED))
+def test_a_record_inserted_by_its_present_fields_equals_the_json_path(record_type):
+    con = duckdb.connect()
+    for name, schema in SCHEMAS.items():
+        con.execute(f'CREATE TABLE "{name}" (' + ", ".join(f'"{k}" {v}' for k, v in schema.items()) + ")")
+    insert_record(con, record_type, NESTED[record_type])
+    con.execute(_insert_sql(record_type), [json.dumps(NESTED[record_type])])
+    first, second = con.execute(f'SELECT * FROM "{record_type}"').fetchall()
+    assert first == second
+
+
+def test_a_field_of_another_kind_takes_the_json_path_or_is_refused(evaluator):
+    con = evaluator.con
+    insert_record(con, "births", {"ref": "B-K", "weight_g": "3100", "sex": 1})  # JSON converts as JSON does
+    assert con.execute("SELECT weight_g, sex FROM births WHERE ref = 'B-K'").fetchone() == (3100, "1")
+    with pytest.raises(RecordError, match="'B-D'"):
+        insert_record(con, "births", {"ref": "B-D", "weight_g": "heavy"})
+    with pytest.raises(RecordError, match="'AF-D'"):
+        insert_record(con, "adoption_files", {"ref": "AF-D", "filed_on": "2026-13-45"})
+
+
+def test_an_event_that_fails_leaves_no_stale_neighbourhood_for_the_next(evaluator, monkeypatch):
+    discharge = {
+        "ref": "NEW-D", "child": "B53", "type": "discharge", "time": "2026-06-30T06:00:00+07:00",
+        "facility": "F3", "recorded_by": "S3", "to": "NOBODY", "relationship": "other",
+        "id_document_checked": False,
+    }  # fmt: skip
+    evaluator.add("custody_events", discharge)
+
+    def fail(*args):
+        raise RuntimeError("rules failed")
+
+    with monkeypatch.context() as patch:  # the event's copy is emptied, then rolled back with the event
+        patch.setattr(evaluator, "_run_rules", fail)
+        with pytest.raises(RuntimeError):
+            evaluator.add("persons", {"ref": "P-FAIL", "given_name": "Fail"})
+    evaluator.add("persons", {"ref": "P-LONE", "given_name": "Lone"})
+    assert evaluator.con.execute("SELECT count(*) FROM work.custody_events").fetchone() == (0,)
+    assert evaluator.con.execute("SELECT count(*) FROM persons WHERE ref = 'P-FAIL'").fetchone() == (0,)

@@ -4,11 +4,12 @@ The state is the dataset's base tables in DuckDB, with indexes on the columns th
 mother, pregnancy, event, agency, identity document). A new record is appended to its table; then its
 *neighbourhood* is copied into a small working database: the children it concerns with their custody events,
 reports, certificates and adoption files; the mother's person records under any record sharing her identity
-document, with all her births and pregnancies; and the agencies it names with their adoption files and orders.
-The same rule SQL as in batch runs there, on a few dozen rows, with the `$scoped` filter keeping the subjects
-the record can affect (its *scope*), so an incremental alert is exactly the batch alert. Rules with a
-statistical post step or built on other rules' alerts (facility_anomaly, clinic_ring, early_adoption) compare a
-facility with all others and run in batch (`scan_connection`).
+document, with all her births and pregnancies; and the agencies it names with their adoption files and orders
+(which agency, on what day). Only the tables that the rules about to run read are copied. The same rule SQL as in
+batch runs there, on a few dozen rows, as one statement with DuckDB's optimiser off, with the `$scoped` filter
+keeping the subjects the record can affect (its *scope*), so an incremental alert is exactly the batch alert.
+Rules with a statistical post step or built on other rules' alerts (facility_anomaly, clinic_ring,
+early_adoption) compare a facility with all others and run in batch (`scan_connection`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import duckdb
 
 from .checks import CertificateVerifier, NewbornIdValidator, default_id_validator, default_verifier
 from .dataset import CORRECTABLE, DERIVED, SCHEMAS, Manifest, create_derived, open_dataset
+from .records import RecordError, insert_record, json_structure
 from .ruleset import RuleSet, load_ruleset
 from .scan import (
     _PARAM_RE,
@@ -39,6 +41,8 @@ from .scan import (
     run_rule,
     with_placeholders,
 )
+
+__all__ = ["IncrementalEvaluator", "RecordError", "insert_record", "json_structure"]
 
 _INDEXES = (
     ("persons", "ref"),
@@ -67,10 +71,6 @@ _DOC_KEY = (
 )
 
 
-class RecordError(ValueError):
-    """A record handed to the incremental evaluator is malformed (message names record type, ref and field)."""
-
-
 # the current state of custody events when none of them is corrected (same columns as DERIVED["custody"])
 _PLAIN_CUSTODY = (
     "SELECT ref, child, type, "
@@ -78,6 +78,9 @@ _PLAIN_CUSTODY = (
     + ", CAST([] AS VARCHAR[]) AS correction_refs, CAST(time AS TIMESTAMPTZ) AS at, "
     "CAST(left(time, 10) AS DATE) AS local_date FROM custody_events WHERE type <> 'correction'"
 )
+# the fields of an agency's adoption files and orders read when the agency, not the file or the child, is in scope
+# (unlicensed_agency: which agency, on what day); the rest stay NULL in the work copy
+_AGENCY_USE = ("ref", "child", "type", "time", "adoption_agency", "decided_on", "filed_on")
 _WORK_TABLES = (
     *(t for t in SCHEMAS if t != "agencies"),
     *DERIVED,
@@ -86,66 +89,6 @@ _WORK_TABLES = (
     "certificate_check",
     "newborn_id_check",
 )
-
-
-def _check_record(record_type: str, record: Mapping[str, Any]) -> None:
-    if record_type not in SCHEMAS:
-        raise RecordError(f"unknown record type {record_type!r}; expected one of {sorted(SCHEMAS)}")
-    if not isinstance(record, Mapping) or not isinstance(record.get("ref"), str) or not record["ref"]:
-        raise RecordError(f"{record_type} record: field 'ref' must be a non-empty string")
-    unknown = sorted(set(record) - set(SCHEMAS[record_type]))
-    if unknown:
-        raise RecordError(
-            f"{record_type} record {record['ref']!r}: field {unknown[0]!r} is not in the format"
-        )
-
-
-def json_structure(sqltype: str) -> Any:
-    """The json_transform structure for a declared column type: 'STRUCT(a VARCHAR, b DATE)[]' ->
-    [{"a": "VARCHAR", "b": "DATE"}] (json_transform fills absent keys with NULL, unlike a CAST)."""
-    sqltype = sqltype.strip()
-    if sqltype.endswith("[]"):
-        return [json_structure(sqltype[:-2])]
-    if not sqltype.startswith("STRUCT("):
-        return sqltype
-    fields, depth, current = {}, 0, ""
-    for ch in sqltype[len("STRUCT(") : -1] + ",":
-        if ch == "," and depth == 0:
-            name, _, inner = current.strip().partition(" ")
-            fields[name] = json_structure(inner)
-            current = ""
-            continue
-        depth += ch == "("
-        depth -= ch == ")"
-        current += ch
-    return fields
-
-
-@functools.cache
-def _insert_sql(record_type: str) -> str:
-    """The INSERT that appends one JSON record to its base table, each field cast to its declared type."""
-    selects = []
-    for name, sqltype in SCHEMAS[record_type].items():
-        path = f"'$.\"{name}\"'"
-        if sqltype == "VARCHAR":
-            selects.append(f"json_extract_string(j, {path})")
-        elif sqltype == "JSON":
-            selects.append(f"json_extract(j, {path})")
-        elif sqltype.startswith("STRUCT") or sqltype.endswith("[]"):
-            structure = json.dumps(json_structure(sqltype)).replace("'", "''")
-            selects.append(f"CAST(json_transform(json_extract(j, {path}), '{structure}') AS {sqltype})")
-        else:
-            selects.append(f"CAST(json_extract(j, {path}) AS {sqltype})")
-    return f'INSERT INTO "{record_type}" SELECT {", ".join(selects)} FROM (SELECT CAST(? AS JSON) AS j)'
-
-
-def insert_record(con: duckdb.DuckDBPyConnection, record_type: str, record: Mapping[str, Any]) -> None:
-    """Append one interchange record to its base table (fields cast from JSON to the declared types)."""
-    _check_record(record_type, record)
-    try:
-        con.execute(_insert_sql(record_type), [json.dumps(dict(record))])
-    except duckdb.Error as exc:
-        raise RecordError(f"{record_type} record {record['ref']!r}: {exc}") from exc
 
 
 def _keys(
@@ -234,6 +177,8 @@ class IncrementalEvaluator:
     _corrections: bool = True
     last_scope: list[tuple[str, str]] = field(default_factory=list)
     _plans: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    _reads: frozenset[str] = frozenset(SCHEMAS)
+    _read_sets: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def open(cls, folder: str | Path, ruleset: RuleSet | None = None, **options: Any) -> IncrementalEvaluator:
@@ -298,6 +243,7 @@ class IncrementalEvaluator:
             alerts = self._add(record_type, record, timings, start)
         except BaseException:
             con.execute("ROLLBACK")
+            self._dirty = set(_WORK_TABLES)  # the rollback brought back what this event had emptied
             raise
         con.execute("COMMIT")
         timings["total"] = time.perf_counter() - start
@@ -317,7 +263,8 @@ class IncrementalEvaluator:
             )
         keys = _keys(con, record_type, record)
         rules = self.incremental_rules(record_type, record)
-        scope = self._extract(keys)
+        self._read_by(rules)
+        scope = self._extract(keys, rules)
         timings["extract"] = time.perf_counter() - start
         rows = sorted({(t, r) for t, refs in scope.items() for r in refs if r is not None})
         self.last_scope = rows
@@ -326,8 +273,13 @@ class IncrementalEvaluator:
             return []
         con.execute("USE memory.work")
         try:
-            if any(r.id in ("invalid_certificate", "invalid_newborn_id") for r in rules):
-                run_checks(con, verifier=self.verifier, id_validator=self.id_validator)
+            ids = {r.id for r in rules}  # each check table is read by one rule: run a check for its rule only
+            if ids & {"invalid_certificate", "invalid_newborn_id"}:
+                run_checks(
+                    con,
+                    verifier=self.verifier if "invalid_certificate" in ids else None,
+                    id_validator=self.id_validator if "invalid_newborn_id" in ids else None,
+                )
                 self._dirty |= {"certificate_check", "newborn_id_check"}
             timings["prepare"] = time.perf_counter() - start - timings["extract"]
             return self._run_rules(rules, rows)
@@ -346,7 +298,13 @@ class IncrementalEvaluator:
         sql, params = self._plans[key]
         params = {**params, "scope_type": [t for t, _ in scope], "scope_ref": [r for _, r in scope]}
         try:
-            rows = self.con.execute(sql, params).fetchall()
+            # DuckDB's optimiser costs about a third of the statement and gains nothing on a few dozen rows (the
+            # rules' joins are written as joins, so no cross product is left to reorder)
+            self.con.execute("PRAGMA disable_optimizer")
+            try:
+                rows = self.con.execute(sql, params).fetchall()
+            finally:
+                self.con.execute("PRAGMA enable_optimizer")
         except duckdb.Error:
             return self._run_rules_one_by_one(rules, scope)
         rows.sort(key=lambda row: row[0])  # the order of separate runs: rule by rule
@@ -358,13 +316,21 @@ class IncrementalEvaluator:
         """The rules run separately over materialised scope and derived tables (the slow path, for errors)."""
         con = self.con
         insert_rows(con, "scope", ["type", "ref"], scope)
+        self._dirty.add("scope")
         for name in _needed_derived(tuple(rules)):
             body = _PLAIN_CUSTODY if name == "custody" and not self._corrections else DERIVED[name]
             con.execute(f"INSERT INTO {name} {body}")
             self._dirty.add(name)
         return [a for rule in rules for a in run_rule(con, rule, scoped=True, store=False)]
 
-    def _extract(self, keys: dict[str, list[str]]) -> dict[str, list[str]]:
+    def _read_by(self, rules: list) -> None:
+        """Copy from now on only the tables these rules read (`_copy` skips the others)."""
+        key = tuple(rule.id for rule in rules)
+        if key not in self._read_sets:
+            self._read_sets[key] = _tables_read(tuple(rules))
+        self._reads = self._read_sets[key]
+
+    def _extract(self, keys: dict[str, list[str]], rules: list) -> dict[str, list[str]]:
         """Copy the record's neighbourhood from the main tables into the `work` schema; return its scope (the
         subjects, by record type, whose alerts the record can change).
 
@@ -372,33 +338,50 @@ class IncrementalEvaluator:
         answers each part from the column's ART index (an extra condition on the scan, or an OR of two columns,
         would make it read the whole table); rows found by several parts are kept once (by rowid)."""
         con = self.con
-        con.execute("; ".join(f'DELETE FROM work."{table}"' for table in sorted(self._dirty)))
-        self._dirty = {"scope"}
+        if self._dirty:
+            con.execute("; ".join(f'DELETE FROM work."{table}"' for table in sorted(self._dirty)))
+        self._dirty = set()  # a work table is emptied at the next event only if rows were copied into it
         kids, agencies = _unique(keys["children"]), _unique(keys["agencies"])
-        mothers, ids = self._mothers(keys, kids)
+        mothers, ids, motherless = self._mothers(keys, kids)
+        if not any(rule.id == "invalid_newborn_id" for rule in rules):
+            ids = []  # the births sharing a child's newborn ID matter to that rule only
         events, people, self._corrections = [], list(mothers), False
         for ref, child, to, kind in self._copy(
-            "custody_events", [("child", kids), ("adoption_agency", agencies)], 'ref, child, "to", type'
+            "custody_events",
+            [("child", kids), ("adoption_agency", agencies, _AGENCY_USE)],
+            'ref, child, "to", type',
         ):
             if child in kids:
                 events.append(ref)
                 people.append(to)
                 self._corrections |= kind == "correction"
         kid_set, kid_files, certificates, stated = set(kids), [], list(keys["certificates"]), []
+        new_files = set(keys["files"])
         for ref, child, mother, listed, facility, day in self._copy(
             "adoption_files",
-            [("child", kids), ("ref", keys["files"]), ("adoption_agency", agencies)],
+            [("child", kids), ("ref", keys["files"]), ("adoption_agency", agencies, _AGENCY_USE)],
             "ref, child, stated_birth_mother, list_transform(documents, lambda d: d.certificate), "
             "stated_birth_facility, stated_birth_date",
         ):
+            if child not in kid_set and ref not in new_files:
+                continue  # an agency's other file: read only for the agency's uses (not in scope itself)
             kid_files += [ref] if child in kid_set else []
             people.append(mother)
             certificates += listed or []
             if child is None and facility is not None and day is not None:
                 stated.append((facility, day))
+        # the adoption files and agencies in scope are known now: rules about neither will not run (see `_add`)
+        files_in_scope = bool(kid_files or keys["files"])
+        self._read_by(
+            [r for r in rules if (r.subject != "adoption_files" or files_in_scope)
+             and (r.subject != "agencies" or keys["agencies"])]
+        )  # fmt: skip
         self._copy("persons", [("ref", people)])
         births = self._copy(
-            "births", [("ref", kids), ("mother", mothers), ("newborn_id", ids)], "ref, mother", stated=stated
+            "births",
+            [("ref", motherless), ("mother", mothers), ("newborn_id", ids)],  # a child with a mother: hers
+            "ref, mother",
+            stated=stated,
         )
         mother_set = set(mothers)
         pregnancies = _unique(
@@ -421,14 +404,16 @@ class IncrementalEvaluator:
             "agencies": keys["agencies"],
         }
 
-    def _mothers(self, keys: dict[str, list[str]], kids: list[str]) -> tuple[list[str], list[str]]:
+    def _mothers(self, keys: dict[str, list[str]], kids: list[str]) -> tuple[list[str], list[str], list[str]]:
         """The persons whose births and pregnancies the record can affect (the persons it names, the children's
-        and pregnancies' mothers, and every persons record sharing one's identity document), and the children's
-        newborn IDs."""
-        mothers, ids = list(keys["persons"]), []
+        and pregnancies' mothers, and every persons record sharing one's identity document), the children's
+        newborn IDs, and the children whose births their mothers' do not include (no mother, or none found)."""
+        mothers, ids, motherless = list(keys["persons"]), [], set(kids)
         if kids:
-            for mother, newborn_id in self._select("births", "mother, newborn_id", [("ref", kids)]):
+            for ref, mother, newborn_id in self._select("births", "ref, mother, newborn_id", [("ref", kids)]):
                 mothers, ids = mothers + [mother], ids + [newborn_id]
+                if mother is not None:
+                    motherless.discard(ref)
         if keys["pregnancies"]:
             mothers += [
                 row[0] for row in self._select("pregnancies", "mother", [("ref", keys["pregnancies"])])
@@ -439,20 +424,24 @@ class IncrementalEvaluator:
             mothers = _unique(
                 mothers + [row[0] for row in self._select("person_doc", "ref", [("doc", docs)])]
             )
-        return mothers, ids
+        return mothers, ids, [kid for kid in kids if kid in motherless]
 
-    def _parts(self, table: str, criteria: list[tuple[str, list[Any]]], params: dict[str, Any]) -> list[str]:
-        """One `SELECT *, rowid` per non-empty criterion (column, values), binding the values in `params`."""
+    def _parts(self, table: str, criteria: list[tuple], params: dict[str, Any]) -> list[str]:
+        """One `SELECT *, rowid` per non-empty criterion (column, values[, kept columns]), binding the values in
+        `params`. With kept columns the part reads only those (the others NULL, `_narrow` 1): fetching a row's
+        every column from the index costs in proportion, and some neighbours are read for a few fields only."""
         parts = []
-        for column, values in criteria:
+        for column, values, *kept in criteria:
             values = _unique(values)
             if values:
                 names = []
                 for value in values:
                     names.append(f"$v{len(params)}")
                     params[names[-1][1:]] = value
+                columns = "*, 0" if not kept else _narrow_columns(table, kept[0]) + ", 1"
                 parts.append(
-                    f'SELECT *, rowid AS _rid FROM main."{table}" WHERE "{column}" IN ({", ".join(names)})'
+                    f'SELECT {columns} AS _narrow, rowid AS _rid FROM main."{table}" '
+                    f'WHERE "{column}" IN ({", ".join(names)})'
                 )
         return parts
 
@@ -475,24 +464,43 @@ class IncrementalEvaluator:
         """Copy the main table's rows matching any criterion (column, values) into work, each row once; return
         the `returning` columns of the rows copied. `stated` (births only): (facility, day) pairs whose births
         within 31 days of the day are copied too (for adoption files that name no child)."""
+        if table not in self._reads:  # no rule about to run reads the table: nothing to judge there
+            return []
         params: dict[str, Any] = {}
         parts = self._parts(table, criteria, params)
         for facility, day in _unique(stated):
             i = len(params)
             params.update({f"v{i}": facility, f"v{i + 1}": day})
             parts.append(
-                f'SELECT *, rowid AS _rid FROM main."{table}" WHERE facility = $v{i} AND CAST(left(time, 10) AS DATE)'
+                f'SELECT *, 0 AS _narrow, rowid AS _rid FROM main."{table}" WHERE facility = $v{i} '
+                f"AND CAST(left(time, 10) AS DATE)"
                 f" BETWEEN CAST($v{i + 1} AS DATE) - 31 AND CAST($v{i + 1} AS DATE) + 31"
             )
         if not parts:
             return []
-        self._dirty.add(table)
         rows = f"({' UNION ALL '.join(parts)})"
-        if len(parts) > 1:
-            rows = f"(SELECT * FROM {rows} QUALIFY row_number() OVER (PARTITION BY _rid) = 1)"
-        return self.con.execute(
-            f'INSERT INTO work."{table}" SELECT * EXCLUDE (_rid) FROM {rows} RETURNING {returning}', params
+        if len(parts) > 1:  # a row found by several parts once, whole if a part read it whole
+            rows = (
+                f"(SELECT * FROM {rows} QUALIFY row_number() OVER (PARTITION BY _rid ORDER BY _narrow) = 1)"
+            )
+        copied = self.con.execute(
+            f'INSERT INTO work."{table}" SELECT * EXCLUDE (_rid, _narrow) FROM {rows} RETURNING {returning}',
+            params,
         ).fetchall()
+        if copied:
+            self._dirty.add(table)
+        return copied
+
+
+def _tables_read(rules: tuple) -> frozenset[str]:
+    """The base tables the rules' SQL reads, directly or through the derived relations (a name in a string
+    literal counts too: a table too many is only copied for nothing); the certificate and newborn ID checks
+    read certificates and births."""
+    texts = [rule.sql for rule in rules] + [DERIVED[name] for name in _needed_derived(rules)]
+    names = {name for name in SCHEMAS if any(re.search(rf"\b{name}\b", text) for text in texts)}
+    if any(rule.id in ("invalid_certificate", "invalid_newborn_id") for rule in rules):
+        names |= {"certificates", "births"}
+    return frozenset(names)
 
 
 def _combined_sql(rules: tuple, *, plain_custody: bool) -> tuple[str, dict[str, Any]]:
@@ -515,6 +523,14 @@ def _combined_sql(rules: tuple, *, plain_custody: bool) -> tuple[str, dict[str, 
             f"FROM (\n{body.strip().rstrip(';')}\n)"
         )
     return "WITH " + ",\n".join(ctes) + "\n" + "\nUNION ALL\n".join(parts), params
+
+
+def _narrow_columns(table: str, kept: tuple[str, ...]) -> str:
+    """The table's columns in order, those not kept as typed NULLs."""
+    return ", ".join(
+        f'"{name}"' if name in kept else f'CAST(NULL AS {sqltype}) AS "{name}"'
+        for name, sqltype in SCHEMAS[table].items()
+    )
 
 
 def _unique(values: list[Any]) -> list[Any]:

@@ -113,12 +113,13 @@ def run_rule(
     except duckdb.Error as exc:
         raise RuntimeError(f"rule {rule.id} (from {rule.source}): SQL failed: {exc}") from exc
     columns = [d[0] for d in cursor.description]
-    rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
     if rule.post:
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
         candidates = POST_STEPS[rule.post](rows, rule.values)
-    else:
-        candidates = [{**r, "facts": json.loads(r["facts"])} for r in rows]
-    alerts = [make_alert(rule, c["subject_ref"], c["evidence"], c["facts"]) for c in candidates]
+        alerts = [make_alert(rule, c["subject_ref"], c["evidence"], c["facts"]) for c in candidates]
+    else:  # straight from the rows (a rule may list tens of thousands: no dictionary per row)
+        s, e, f = (columns.index(name) for name in ("subject_ref", "evidence", "facts"))
+        alerts = [make_alert(rule, row[s], row[e], json.loads(row[f])) for row in cursor.fetchall()]
     if store:
         store_alerts(con, alerts)
     return alerts

@@ -104,12 +104,12 @@ def mid_p_upper(k: int, n: int, rate: float, rho: float = 0.0) -> float:
     if n <= 0:
         return 1.0
     rate = min(max(rate, 1e-12), 1 - 1e-12)
+    # the distributions' methods, not frozen distributions: freezing one builds its docstring (most of the cost)
     if rho <= 1e-9:
-        dist = stats.binom(n, rate)
-    else:
-        scale = (1 - rho) / rho
-        dist = stats.betabinom(n, rate * scale, (1 - rate) * scale)
-    return float(dist.sf(k) + 0.5 * dist.pmf(k))
+        return float(stats.binom.sf(k, n, rate) + 0.5 * stats.binom.pmf(k, n, rate))
+    scale = (1 - rho) / rho
+    shape = (n, rate * scale, (1 - rate) * scale)
+    return float(stats.betabinom.sf(k, *shape) + 0.5 * stats.betabinom.pmf(k, *shape))
 
 
 def poisson_mid_p_upper(k: int, expected: float) -> float:
