@@ -1,14 +1,15 @@
 """API: cases (filtered by what the reader may see), screenings, consent, status decisions, referrals and their
-answers, services and outcomes, closure."""
+answers, services and outcomes, closure, corrections of the child's identity and changes of caseworker."""
 
 from datetime import date, datetime
 from typing import Literal
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
-from kinward.apps.accounts.models import Agency
+from kinward.apps.accounts.models import Agency, User
 from kinward.apps.audit.services import require
 from kinward.apps.cases import selectors, services
 from kinward.apps.cases.catalogue import instrument_get, instruments
@@ -261,6 +262,51 @@ def outcome_summary(request: HttpRequest):
 )
 def case_detail(request: HttpRequest, case_id: int):
     return _case_detail(selectors.case_view(actor=request_actor(request), case_id=case_id))
+
+
+class ChildCorrectionIn(Schema):
+    reason: str
+    given_name: str | None = None
+    family_name: str | None = None
+    sex: Literal["female", "male", "unknown"] | None = None
+    birth_date: date | None = None
+    age_estimate_years: int | None = None
+    nationality: str | None = None
+    languages: str | None = None
+    newborn_id: str | None = None
+
+
+@router.patch(
+    "/{case_id}/child",
+    response=dict,
+    summary="Correct the child's identity: only the fields sent change; the reason is kept with the case",
+)
+def child_correct(request: HttpRequest, case_id: int, payload: ChildCorrectionIn):
+    actor = request_actor(request)
+    case = selectors.case_for_manage(actor=actor, case_id=case_id)
+    changes = payload.dict(exclude_unset=True)
+    reason = changes.pop("reason")
+    services.case_child_correct(actor=actor, case=case, reason=reason, changes=changes)
+    change = case.record_changes.order_by("-pk").first()
+    return {"id": case.pk, "corrected": change.fields, **{n: getattr(case, n) for n in services.CHILD_IDENTITY_FIELDS}}
+
+
+class ReassignIn(Schema):
+    caseworker_id: int
+    reason: str
+
+
+@router.post(
+    "/{case_id}/caseworker", response=dict, summary="A supervisor gives the case to another caseworker of the agency"
+)
+def caseworker_reassign(request: HttpRequest, case_id: int, payload: ReassignIn):
+    actor = request_actor(request)
+    case = selectors.case_for_manage(actor=actor, case_id=case_id)
+    caseworker = User.objects.filter(pk=payload.caseworker_id).first()
+    if caseworker is None:
+        raise ValidationError({"caseworker_id": f"no user {payload.caseworker_id}"})
+    services.case_caseworker_reassign(actor=actor, case=case, caseworker=caseworker, reason=payload.reason)
+    return {"id": case.pk, "caseworker_id": case.caseworker_id}
 
 
 class ScreeningIn(Schema):

@@ -18,7 +18,9 @@ def _text(label, rows=3, required=False, help_text=""):
     )
 
 
-class CaseForm(forms.Form):
+class ChildForm(forms.Form):
+    """The child's identity as a case holds it."""
+
     given_name = forms.CharField(label=_("Name the child uses"), max_length=200)
     family_name = forms.CharField(label=_("Family name"), max_length=200, required=False)
     sex = forms.ChoiceField(label=_("Sex"), choices=Case.Sex.choices)
@@ -32,6 +34,9 @@ class CaseForm(forms.Form):
     nationality = forms.CharField(label=_("Nationality (ISO code, e.g. ID)"), max_length=2, required=False)
     languages = forms.CharField(label=_("Languages the child speaks"), max_length=200, required=False)
     newborn_id = forms.CharField(label=_("Newborn ID (if the child has one)"), max_length=20, required=False)
+
+
+class CaseForm(ChildForm):
     exploitation_type = forms.ChoiceField(
         label=_("Type of exploitation"), choices=Case.Exploitation.choices, initial=Case.Exploitation.UNKNOWN
     )
@@ -116,6 +121,22 @@ class ServiceForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["service"].choices = [("", "—"), *service_catalogue().choices()]
+
+
+class ChildIdentityForm(ChildForm):
+    """The child's identity; saving records the fields that differ, with the reason."""
+
+    reason = _text(_("Why the record changes"), required=True)
+
+
+class ReassignForm(forms.Form):
+    caseworker = forms.ModelChoiceField(label=_("New primary caseworker"), queryset=None)
+    reason = _text(_("Why the case changes hands"), required=True)
+
+    def __init__(self, *args, staff=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["caseworker"].queryset = staff if staff is not None else Case.objects.none()
+        self.fields["caseworker"].label_from_instance = lambda user: user.get_full_name() or user.username
 
 
 class ClosureForm(forms.Form):

@@ -399,3 +399,30 @@ class CaseOrigin(models.Model):
     @property
     def reference(self) -> str:
         return self.tip.number if self.kind == self.Kind.TIP else f"post {self.post_id}"
+
+
+class CaseRecordChange(models.Model):
+    """A correction of the child's identity on a case, or a change of primary caseworker, with its reason.
+
+    The case row holds the current values; this row keeps who changed which fields, when and why (the audit chain
+    holds identifiers only). Earlier values are not kept here: a correction exists because they were wrong."""
+
+    class Kind(models.TextChoices):
+        IDENTITY = "identity", "The child's identity corrected"
+        CASEWORKER = "caseworker", "Primary caseworker changed"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="record_changes")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    fields = models.JSONField(default=list, help_text="names of the corrected fields")
+    reason = models.TextField()
+    from_caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]

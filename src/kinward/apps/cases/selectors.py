@@ -13,7 +13,15 @@ from django.utils import timezone
 from kinward.apps.accounts.authz import AccessDenied, Actor, authorize, grant_scopes, scope_filter
 from kinward.apps.audit.services import audit_record, require
 from kinward.apps.cases.catalogue import consent_rules, service_catalogue
-from kinward.apps.cases.models import AgencyService, Case, CaseOrigin, ClosureRequest, Referral, ServiceRecord
+from kinward.apps.cases.models import (
+    AgencyService,
+    Case,
+    CaseOrigin,
+    CaseRecordChange,
+    ClosureRequest,
+    Referral,
+    ServiceRecord,
+)
 
 FULL = "__all__"
 
@@ -160,6 +168,15 @@ class TimelineEntry:
     detail: str = ""
 
 
+def _record_change_entry(change: CaseRecordChange) -> TimelineEntry:
+    if change.kind == CaseRecordChange.Kind.CASEWORKER:
+        title = (f"Primary caseworker changed from {change.from_caseworker.username} to "
+                 f"{change.to_caseworker.username} by {change.changed_by.username}")
+    else:
+        title = f"The child's record corrected ({', '.join(change.fields)}) by {change.changed_by.username}"
+    return TimelineEntry(change.changed_at, change.kind, title, change.reason)
+
+
 def case_timeline(view: CaseView) -> list[TimelineEntry]:
     """Everything that happened on the case, in time order, limited to what the reader may see."""
     case = view.case
@@ -175,6 +192,8 @@ def case_timeline(view: CaseView) -> list[TimelineEntry]:
                     origin.reason,
                 )
             )
+        entries += [_record_change_entry(change) for change in case.record_changes.select_related(
+            "from_caseworker", "to_caseworker", "changed_by")]
     if view.shows("screenings"):
         entries += [
             TimelineEntry(

@@ -68,6 +68,9 @@ def _case_forms(actor, case: Case, bound: tuple[str, object] | None = None) -> d
                 "vulnerabilities": case.vulnerabilities,
             },
         ),
+        "child": f.ChildIdentityForm(
+            prefix="child", initial={name: getattr(case, name) for name in services.CHILD_IDENTITY_FIELDS}
+        ),
         "plan": f.PlanForm(prefix="plan", initial={"plan": case.support_plan}),
         "perpetrator": f.PerpetratorForm(prefix="perpetrator"),
         "event": f.EventForm(prefix="event"),
@@ -80,9 +83,20 @@ def _case_forms(actor, case: Case, bound: tuple[str, object] | None = None) -> d
         made["status"] = f.StatusForm(prefix="status")
     if authorize(actor, "cases.case.close_approve", case).allowed:
         made["closure_decision"] = f.ClosureDecisionForm(prefix="closure_decision")
+    if authorize(actor, "cases.case.assign", case).allowed:
+        made["reassign"] = f.ReassignForm(prefix="reassign", staff=_other_case_staff(case))
     if bound:
         made[bound[0]] = bound[1]
     return made
+
+
+def _other_case_staff(case: Case):
+    return services.agency_case_staff(case.agency_id).exclude(pk=case.caseworker_id).order_by("username")
+
+
+def _child_correct(actor, case, d):
+    changes = {name: value for name, value in d.items() if name != "reason"}
+    services.case_child_correct(actor=actor, case=case, reason=d["reason"], changes=changes)
 
 
 def _detail_context(request, view: selectors.CaseView, bound=None) -> dict:
@@ -130,6 +144,10 @@ CASE_ACTS = {
     "service": lambda a, c, d: services.service_record_add(actor=a, case=c, **d),
     "closure": lambda a, c, d: services.closure_request(actor=a, case=c, reason=d["reason"]),
     "closure_decision": _closure_decide,
+    "child": _child_correct,
+    "reassign": lambda a, c, d: services.case_caseworker_reassign(
+        actor=a, case=c, caseworker=d["caseworker"], reason=d["reason"]
+    ),
 }
 ACT_FORMS = {
     "context": f.ContextForm,
@@ -142,6 +160,15 @@ ACT_FORMS = {
     "service": f.ServiceForm,
     "closure": f.ClosureForm,
     "closure_decision": f.ClosureDecisionForm,
+    "child": f.ChildIdentityForm,
+    "reassign": f.ReassignForm,
+}
+
+# the acts that need more than `cases.case.manage`
+ACT_PERMISSIONS = {
+    "status": "cases.status.decide",
+    "closure_decision": "cases.case.close_approve",
+    "reassign": "cases.case.assign",
 }
 
 
@@ -154,7 +181,11 @@ def case_act(request: HttpRequest, case_id: int, what: str) -> HttpResponse:
     if what not in CASE_ACTS:
         raise Http404(what)
     case = selectors.case_for_manage(actor=request.actor, case_id=case_id)
+    if what in ACT_PERMISSIONS:  # refused before the form is read, so a refusal never looks like a typo
+        require(request.actor, ACT_PERMISSIONS[what], case, object_type="case", object_id=case.pk)
     extra = {"own_agency_id": case.agency_id} if what == "refer" else {}
+    if what == "reassign":
+        extra = {"staff": _other_case_staff(case)}
     form = ACT_FORMS[what](request.POST, prefix=what, **extra)
     if apply_form(form, lambda d: CASE_ACTS[what](request.actor, case, d)):
         messages.success(request, _("Recorded."))

@@ -1,6 +1,6 @@
 """Writes about child cases, split by subdomain: `case` (the child, context, screening, status, consent, services,
-closure), `origin` (a case opened from a tip or an online post) and `referral` (the service directory,
-referrals, deadline reminders). Import from here."""
+closure), `child` (correcting the child's identity, changing the primary caseworker), `origin` (a case opened from
+a tip or an online post) and `referral` (the service directory, referrals, deadline reminders). Import from here."""
 
 from kinward.apps.cases.services.case import (
     CASE_ROLES,
@@ -24,6 +24,11 @@ from kinward.apps.cases.services.case import (
     status_decide,
     support_plan_set,
 )
+from kinward.apps.cases.services.child import (
+    CHILD_IDENTITY_FIELDS,
+    case_caseworker_reassign,
+    case_child_correct,
+)
 from kinward.apps.cases.services.origin import (
     case_open_from_post,
     case_open_from_tip,
@@ -42,12 +47,15 @@ from kinward.apps.cases.services.referral import (
 
 __all__ = [
     "CASE_ROLES",
+    "CHILD_IDENTITY_FIELDS",
     "REMINDER",
     "SEED",
     "agency_case_staff",
     "agency_service_declare",
     "agency_services_seed",
     "case_age_years",
+    "case_caseworker_reassign",
+    "case_child_correct",
     "case_context_update",
     "case_is_child",
     "case_open",
