@@ -33,6 +33,7 @@ RP_SUPERVISORS = frozenset({"facility_supervisor", "analyst", "case_supervisor"}
 RP_DECIDERS = frozenset({"facility_supervisor", "case_supervisor"})
 REGISTRY_HEALTH = frozenset({"clerk", "clerk_other_hospital", "facility_supervisor"})  # each at their own facility
 REGISTRY_WEST_HEALTH = frozenset({"clerk", "facility_supervisor"})  # the world's hospital
+REGISTRY_APPROVERS = frozenset({"registrar", "facility_supervisor"})  # correction approvers of the world's hospital
 CASE_OWN = frozenset({"caseworker", "case_supervisor"})
 
 # route key: (method, path builder, personas allowed, status when allowed)
@@ -108,6 +109,9 @@ ACCESS = {
     "POST /api/v1/cases/{case_id}/closure": ("POST", lambda w: f"/api/v1/cases/{ch.case(w).pk}/closure", CASE_OWN, 201),
     "POST /api/v1/cases/{case_id}/closure/decision": (
         "POST", lambda w: f"/api/v1/cases/{ch.case(w, closing=True).pk}/closure/decision", {"case_supervisor"}, 200),
+    "PATCH /api/v1/cases/{case_id}/child": ("PATCH", lambda w: f"/api/v1/cases/{ch.case(w).pk}/child", CASE_OWN, 200),
+    "POST /api/v1/cases/{case_id}/caseworker": (
+        "POST", lambda w: f"/api/v1/cases/{ch.case(w).pk}/caseworker", {"case_supervisor"}, 200),
     # reunification pages (builders: tests/apps/reunification/builders.py)
     "reunification:tracing_list": ("GET", lambda w: reverse("reunification:tracing_list"), RU_CASE, 200),
     "reunification:tracing_detail": ("GET", lambda w: reverse("reunification:tracing_detail",
@@ -224,6 +228,19 @@ ACCESS = {
     "POST /api/v1/registry/children/{newborn_id}/custody-events": (
         "POST", lambda w: f"/api/v1/registry/children/{rh.a_birth(w).newborn_id}/custody-events",
         {"clerk", "facility_supervisor"}, 201),
+    # corrections under four eyes: the clerk proposes, a registrar of the region or the facility's supervisor decides
+    "registry:correction_approve": ("POST", lambda w: reverse("registry:correction_approve",
+                                                              args=[rh.a_proposal(w).pk]), REGISTRY_APPROVERS, 302),
+    "registry:correction_reject": ("POST", lambda w: reverse("registry:correction_reject",
+                                                             args=[rh.a_proposal(w).pk]), REGISTRY_APPROVERS, 302),
+    "POST /api/v1/registry/children/{newborn_id}/corrections": (
+        "POST", lambda w: f"/api/v1/registry/children/{rh.recorded_death(w).child.newborn_id}/corrections",
+        {"clerk", "facility_supervisor"}, 201),
+    "GET /api/v1/registry/corrections": ("GET", lambda w: "/api/v1/registry/corrections", REGISTRY_APPROVERS, 200),
+    "POST /api/v1/registry/corrections/{proposal_id}/approve": (
+        "POST", lambda w: f"/api/v1/registry/corrections/{rh.a_proposal(w).pk}/approve", REGISTRY_APPROVERS, 200),
+    "POST /api/v1/registry/corrections/{proposal_id}/reject": (
+        "POST", lambda w: f"/api/v1/registry/corrections/{rh.a_proposal(w).pk}/reject", REGISTRY_APPROVERS, 200),
     "POST /api/v1/registry/children/{newborn_id}/register": (
         "POST", lambda w: f"/api/v1/registry/children/{rh.a_birth(w).newborn_id}/register", {"registrar"}, 200),
     "POST /api/v1/registry/children/{newborn_id}/approve-late": (
@@ -384,6 +401,9 @@ POST_BODIES = {
                                                         "service": "psychosocial"},
     "POST /api/v1/cases/{case_id}/closure": lambda w: {"reason": "safe in kinship care"},
     "POST /api/v1/cases/{case_id}/closure/decision": lambda w: {"decision": "approve"},
+    "PATCH /api/v1/cases/{case_id}/child": lambda w: {"given_name": "Ayu", "reason": "her aunt told us"},
+    "POST /api/v1/cases/{case_id}/caseworker": lambda w: {"caseworker_id": w.people["case_supervisor"].pk,
+                                                          "reason": "the caseworker is on leave"},
     "alerts:decide": lambda w: {"decision": "review"},
     "POST /api/v1/alerts/{alert_id}/decision": lambda w: {"decision": "review"},
     "POST /api/v1/accounts/tokens": lambda w: {"name": "HIS", "agency_id": w.hospital.pk,
@@ -410,6 +430,10 @@ POST_BODIES = {
     "POST /api/v1/registry/batches": lambda w: rh.offline_batch_body(w),
     "POST /api/v1/registry/fhir/Bundle": lambda w: rh.fhir_bundle(w),
     "POST /api/v1/registry/children/{newborn_id}/custody-events": lambda w: rh.discharge_body(),
+    "POST /api/v1/registry/children/{newborn_id}/corrections": lambda w: {
+        "corrects": str(w.correctable.event_id), "field": "cause", "new_value": "pneumonia", "reason": "typo"},
+    "POST /api/v1/registry/corrections/{proposal_id}/reject": lambda w: {"reason": "the chart says sepsis"},
+    "registry:correction_reject": lambda w: {"reason": "the chart says sepsis"},
     "POST /api/v1/registry/verify": lambda w: {"text": "KW1:NOT-A-CERTIFICATE"},
     "POST /api/v1/registry/pregnancies": lambda w: rh.pregnancy_body(w),
     "POST /api/v1/registry/pregnancies/{pregnancy_id}/visits": lambda w: {"date": str(rh.timezone.localdate())},
@@ -492,7 +516,7 @@ def client_for(world, persona: str) -> tuple[Client, dict]:
 
 
 def expected_denial(route: str, persona: str) -> int:
-    is_api = route.startswith(("GET /api", "POST /api"))
+    is_api = route.startswith(("GET /api", "POST /api", "PATCH /api"))
     if persona in ("anonymous", "revoked_token") or (persona == "token" and not is_api):
         return 401 if is_api else 302
     return 403
@@ -515,8 +539,9 @@ def test_each_persona_gets_the_declared_answer(world, route):
             response = client.get(path, **headers)
         else:
             body = POST_BODIES.get(route, lambda w: {})(world)
-            if route.startswith("POST /api"):
-                response = client.post(path, data=body, content_type="application/json", **headers)
+            if route.startswith(("POST /api", "PATCH /api")):
+                send = client.patch if method == "PATCH" else client.post
+                response = send(path, data=body, content_type="application/json", **headers)
             else:
                 response = client.post(path, data=body, **headers)
         expected = ok_status if persona in allowed else expected_denial(route, persona)

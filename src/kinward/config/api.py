@@ -11,6 +11,7 @@ from kinward.apps.audit.api import router as audit_router
 from kinward.apps.cases.api import router as cases_router
 from kinward.apps.core.api_support import PersonSession, SystemClientToken, install_error_handlers
 from kinward.apps.registry.api import router as registry_router
+from kinward.apps.registry.corrections_api import router as registry_corrections_router
 from kinward.apps.reporting.api import router as reporting_router
 from kinward.apps.reunification.api import router as reunification_router
 from kinward.apps.tips.api import router as tips_router
@@ -34,6 +35,7 @@ install_error_handlers(api)
 api.add_router("/accounts", accounts_router)
 api.add_router("/audit", audit_router)
 api.add_router("/registry", registry_router)
+api.add_router("/registry", registry_corrections_router)
 api.add_router("/alerts", alerts_router)
 api.add_router("/cases", cases_router)
 api.add_router("/tips", tips_router)

@@ -203,7 +203,7 @@ def a_pregnancy(
     mother=None,
 ):
     """A pregnancy enrolled through the service at the world's hospital (by default due in four months)."""
-    from kinward.apps.registry.services import pregnancy_enrol
+    from kinward.apps.registry.antenatal import pregnancy_enrol
 
     today = timezone.localdate()
     return pregnancy_enrol(
@@ -281,3 +281,86 @@ def discharge_form_body(**overrides) -> dict:
     }
     body.update(overrides)
     return {f"discharge-{k}": v for k, v in body.items()}
+
+
+def adoption_officer(world, *, region=None, username: str = "officer"):
+    """An adoption officer of a court (an adoption authority) of the west district, or of `region`; the court
+    and an adoption agency of the same region are kept on the world as `court` and `adoption_agency`."""
+    from tests import factories as f
+
+    region = region or world.west_district
+    court = f.agency("adoption_authority", region, f"Court of {region.name} {next(_n)}")
+    world.court = court
+    world.adoption_agency = f.agency("adoption_agency", region, f"Adoption agency {next(_n)}")
+    world.people[username] = f.person(court, ["adoption_officer"], username=username)
+    return world.people[username]
+
+
+def adoption_form_body(world, **overrides) -> dict:
+    """The child page's adoption order form (prefix `adoption_order-`): two adoptive parents with documents."""
+    time, offset = wall_time(1)
+    number = next(_n)
+    body = {
+        "time": time,
+        "utc_offset": str(offset),
+        "recorded_by_name": "Hakim Santoso",
+        "recorded_by_role": "other",
+        "authority": str(world.court.pk),
+        "decision_number": f"{number}/Pdt.P/2026/PN",
+        "decided_on": str(timezone.localdate()),
+        "adoption_agency": str(world.adoption_agency.pk),
+        "parent1_given_name": "Rina",
+        "parent1_family_name": "Kusuma",
+        "parent1_id_document_type": "national_id",
+        "parent1_id_document_number": f"31740000{number:08d}",
+        "parent1_id_document_country": "ID",
+        "parent2_given_name": "Budi",
+        "parent2_family_name": "Kusuma",
+        "parent2_id_document_type": "passport",
+        "parent2_id_document_number": f"C{number:07d}",
+        "parent2_id_document_country": "ID",
+    }
+    body.update(overrides)
+    return {f"adoption_order-{k}": v for k, v in body.items()}
+
+
+# --- corrections under four eyes -----------------------------------------------------------------------------
+
+
+def recorded_death(world, *, persona: str = "clerk", cause: str = "sepsis"):
+    """A death recorded by the world's hospital for a new child (an event to correct); kept as
+    `world.correctable`."""
+    from kinward.apps.registry.services import CustodyInput, custody_event_record
+
+    birth = a_birth(world)
+    world.correctable = custody_event_record(
+        actor=actor_of(world.people[persona]),
+        child=birth,
+        data=CustodyInput(type="death", time=birth.time + dt.timedelta(hours=1), cause=cause),
+    )
+    return world.correctable
+
+
+def a_proposal(world, *, persona: str = "clerk", event=None, field: str = "cause", new_value="pneumonia"):
+    """A correction of a recorded death (or of `event`), proposed by `persona` and waiting for approval."""
+    from kinward.apps.accounts.models import Agency
+    from kinward.apps.registry.corrections import correction_propose
+    from kinward.apps.registry.services import CustodyInput, staff_resolve
+
+    event = event or recorded_death(world)
+    actor = actor_of(world.people[persona])
+    facility = Agency.objects.get(pk=actor.agency_id)  # proposed where the person works
+    return correction_propose(
+        actor=actor,
+        child=event.child,
+        data=CustodyInput(
+            type="correction",
+            time=timezone.now() - dt.timedelta(minutes=5),
+            facility=facility,
+            recorded_by=staff_resolve(agency=facility, name="Perawat Dewi", role="nurse"),
+            corrects=event,
+            field=field,
+            new_value=new_value,
+            reason="the cause was copied from another child's chart",
+        ),
+    )

@@ -13,7 +13,7 @@ from django.test import Client
 from kinward.apps.audit.models import AuditEntry
 from kinward.apps.core.models import IdempotencyRecord
 from kinward.apps.registry.models import Birth, LedgerLeaf, Person
-from kinward.apps.registry.services import pregnancies_open
+from kinward.apps.registry.selectors import pregnancies_open
 from kinward.engines.ids import check_character, format_id
 from tests.apps.registry import helpers as rh
 from tests.conftest import actor_of, signed_in_client

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from kinward.apps.registry.corrections import correction_approve
 from kinward.apps.registry.models import CustodyEvent, LedgerLeaf
 from kinward.apps.registry.selectors import child_record
 from kinward.apps.registry.services import CustodyInput, PersonData, custody_event_record, person_resolve
@@ -84,23 +85,16 @@ def test_a_correction_is_a_new_event_that_changes_the_derived_state_without_touc
     record(world, child, type="death", cause="sepsis", hours_ago=2)
     assert status_of(world, child) == "died"
     later = (timezone.now() - dt.timedelta(minutes=30)).isoformat()
-    correction = record(
-        world,
-        child,
-        type="correction",
-        corrects=discharge,
-        field="time",
-        new_value=later,
-        reason="discharge time was typed from the wrong form",
-    )
+    proposal = rh.a_proposal(world, event=discharge, field="time", new_value=later)  # proposed by the clerk
+    assert status_of(world, child) == "died"  # a proposal changes nothing until approved
+    approved = correction_approve(actor=actor_of(world.people["facility_supervisor"]), proposal_id=proposal.pk)
     assert status_of(world, child) == "discharged"  # the corrected discharge now comes after the death entry
     discharge.refresh_from_db()
     assert discharge.time < timezone.now() - dt.timedelta(hours=2)  # the original is unchanged
-    assert correction.approved_by_id == world.people["clerk"].pk
+    correction = approved.event
+    assert correction.approved_by_id == world.people["facility_supervisor"].pk
     with pytest.raises(ValidationError) as refused:
-        record(
-            world, child, type="correction", corrects=correction, field="time", new_value=later, reason="x"
-        )
+        rh.a_proposal(world, event=correction, field="time", new_value=later)
     assert "corrects" in refused.value.message_dict
 
 
@@ -186,7 +180,7 @@ def test_an_adoption_order_links_the_adoptive_parents_and_makes_the_child_adopte
         type="adoption_order",
         authority=court,
         decision_number="51/Pdt.P/2026/PN",
-        decided_on=dt.date(2026, 11, 1),
+        decided_on=timezone.localdate() - dt.timedelta(days=1),  # after the birth two days ago
         adoptive_parents=parents,
     )
     assert [link.person_id for link in event.adoptive_parent_links.all()] == [p.pk for p in parents]

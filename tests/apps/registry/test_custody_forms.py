@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.test import Client
 
 from kinward.apps.audit.models import AuditEntry
-from kinward.apps.registry.models import CustodyEvent, LedgerLeaf
+from kinward.apps.registry.models import CorrectionProposal, CustodyEvent, LedgerLeaf
 from kinward.apps.registry.selectors import child_record
 from tests.apps.registry import helpers as rh
 from tests.conftest import actor_of, signed_in_client
@@ -102,10 +102,15 @@ def test_a_transfer_lets_the_receiving_hospital_record_and_a_correction_points_a
             reason="the transfer was logged before the ambulance left",
         ),
     )
-    assert correction.status_code == 302
+    assert correction.status_code == 302  # proposed: another person approves it (test_corrections.py)
+    proposal = CorrectionProposal.objects.get()
+    assert proposal.corrects == transfer and proposal.corrected_field == "time"
+    assert proposal.proposed_by == world.people["clerk_other_hospital"]
+    assert not CustodyEvent.objects.filter(type="correction").exists()
+    approved = signed_in_client(world.people["registrar"]).post(f"/registry/corrections/{proposal.pk}/approve")
+    assert approved.status_code == 302
     made = CustodyEvent.objects.get(type="correction")
-    assert made.corrects == transfer and made.corrected_field == "time"
-    assert made.approved_by_id == world.people["clerk_other_hospital"].pk
+    assert made.corrects == transfer and made.approved_by_id == world.people["registrar"].pk
     wrong = receiving.post(
         event_path(birth, "correction"),
         prefixed("correction", corrects=str(transfer.event_id), field="cause", new_value="x", reason="typo"),
@@ -138,6 +143,7 @@ def test_those_outside_the_childs_facilities_cannot_record_and_denials_are_audit
     assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
     assert (
         signed_in_client(world.people["clerk"]).post(event_path(birth, "adoption_order"), {}).status_code
-        == 404
+        == 403  # an adoption order is for adoption officers (test_adoption_form.py)
     )
+    assert signed_in_client(world.people["clerk"]).post(event_path(birth, "birth"), {}).status_code == 404
     assert not CustodyEvent.objects.exists()

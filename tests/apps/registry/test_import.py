@@ -18,6 +18,7 @@ from kinward.apps.registry.models import (
     CustodyEvent,
     LedgerLeaf,
     Person,
+    Pregnancy,
     PregnancyEvent,
 )
 from kinward.apps.registry.timeline import child_status
@@ -42,6 +43,7 @@ def test_a_synthetic_dataset_is_imported_completely_with_a_leaf_per_fact(world, 
     fact_types = (
         "births",
         "custody_events",
+        "pregnancies",
         "pregnancy_events",
         "certificates",
         "abandonment_reports",
@@ -50,6 +52,7 @@ def test_a_synthetic_dataset_is_imported_completely_with_a_leaf_per_fact(world, 
     facts = (
         Birth.objects.count()
         + CustodyEvent.objects.count()
+        + Pregnancy.objects.filter(ledger_index__isnull=False).count()
         + PregnancyEvent.objects.count()
         + Certificate.objects.filter(ledger_index__isnull=False).count()
         + AbandonmentReport.objects.filter(ledger_index__isnull=False).count()
@@ -161,3 +164,55 @@ def test_the_import_command_prints_counts_and_rejections(world, dataset, capsys)
     out = capsys.readouterr().out
     assert code == 0 and "births" in out and str(counts_of(dataset)["births"]) in out
     assert Birth.objects.count() == counts_of(dataset)["births"]
+
+
+def test_records_checked_in_a_second_process_are_rejected_with_the_same_reasons(
+    world, dataset, tmp_path, monkeypatch
+):
+    import shutil
+
+    from kinward.apps.registry import importer
+
+    monkeypatch.setattr(importer, "PARALLEL_PRECHECK_BYTES", 0)
+    broken = tmp_path / "prechecked"
+    shutil.copytree(dataset, broken)
+    births = (broken / "births.jsonl").read_text().splitlines()
+    record = json.loads(births[4])
+    record["sex"] = "girl"
+    births[4] = json.dumps(record)
+    (broken / "births.jsonl").write_text("\n".join(births) + "\n")
+    started = []
+    real = importer.DatasetImport._start_prechecking
+    monkeypatch.setattr(
+        importer.DatasetImport, "_start_prechecking", lambda self: started.append(real(self)) or started[-1]
+    )
+
+    report = dataset_import(broken)
+    assert started and started[0] is not None and started[0].helper is None  # ran, then stopped
+    assert report.rejected["births"] == 1 and report.accepted["births"] == counts_of(dataset)["births"] - 1
+    problem = next(p for p in report.problems if p.file == "births.jsonl")
+    assert (problem.line, problem.ref, problem.field) == (5, record["ref"], "sex")
+    assert "girl" in problem.reason
+    events = report.accepted["custody_events"] + report.rejected["custody_events"]
+    assert events == counts_of(dataset)["custody_events"]
+
+
+def test_the_import_uses_a_large_page_cache_and_gives_the_connection_back_as_it_was(
+    world, dataset, monkeypatch
+):
+    from django.db import connection
+
+    from kinward.apps.registry import fastinsert, importer
+
+    def cache_size() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            return cursor.fetchone()[0]
+
+    before, during = cache_size(), []
+    real = importer.DatasetImport._load_records
+    monkeypatch.setattr(
+        importer.DatasetImport, "_load_records", lambda self: (during.append(cache_size()), real(self))
+    )
+    dataset_import(dataset)
+    assert during == [-fastinsert.BULK_CACHE_KIB] and cache_size() == before

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from kinward.engines.ledger import LeafEncodingError, canonical_json, commitment, new_record_secret
+from kinward.engines.ledger import (
+    LeafEncodingError,
+    canonical_json,
+    commitment,
+    commitments,
+    new_record_secret,
+)
 
 
 def test_canonical_json_sorts_keys_drops_whitespace_and_keeps_utf8() -> None:
@@ -41,3 +47,24 @@ def test_commitments_hide_values_behind_the_per_record_secret() -> None:
     assert commitment(first, "Jose\u0301") == commitment(first, "Jos\u00e9")  # NFC
     with pytest.raises(LeafEncodingError, match="at least 16 bytes"):
         commitment(b"short", "Amina")
+
+
+def test_commitments_by_name_equal_one_commitment_per_value() -> None:
+    secret = new_record_secret()
+    values = {"name": "Siti Rahayu", "place": "Cafe\u0301", "empty": "", "other": "Café"}
+    found = commitments(secret, values)
+    assert found == {name: commitment(secret, value) for name, value in values.items()}
+    assert found["place"] == found["other"]  # NFC first, as `commitment` does
+    with pytest.raises(LeafEncodingError):
+        commitments(b"short", values)
+    with pytest.raises(LeafEncodingError):
+        commitments(secret, {"weight": 3200})  # type: ignore[dict-item]
+
+
+def test_canonical_json_checks_nested_values_and_accepts_subclasses_of_plain_types() -> None:
+    class Name(str):
+        pass
+
+    assert canonical_json({"a": [Name("x"), {"b": True}]}) == b'{"a":["x",{"b":true}]}'
+    with pytest.raises(LeafEncodingError, match=r"event\.a\[1\]\.b is a float"):
+        canonical_json({"a": [1, {"b": 1.5}]})

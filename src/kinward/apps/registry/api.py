@@ -1,16 +1,16 @@
 """Registry API: birth notifications with the newborn ID, custody events, a child's timeline, registration,
-and the public transparency log (checkpoints and proofs, no sign-in)."""
+certificates. The public transparency log and certificate verification are in `api_public.py`, antenatal care in
+`api_antenatal.py`; both register their routes on this router."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import uuid
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
@@ -24,10 +24,10 @@ from kinward.apps.core.api_support import (
     SystemClientToken,
     request_actor,
 )
-from kinward.apps.registry import selectors, services
+from kinward.apps.registry import corrections, selectors, services
+from kinward.apps.registry.corrections_out import CorrectionProposalOut, proposal_out
 from kinward.apps.registry.models import Birth, CustodyEvent, Person
 from kinward.engines.ids import format_id
-from kinward.engines.ledger import ProofRequestError, make_tlog_proof
 
 # The token is tried before the session: ninja stops at the first authenticator that raises, and the session's
 # CSRF check raises for a system client's POST (no cookie), so session-first would refuse every bearer POST.
@@ -224,9 +224,9 @@ def _custody_input(
 
 @router.post(
     "/children/{newborn_id}/custody-events",
-    response={201: EventOut, **ERRORS},
-    summary="Record a custody event (discharge, transfer, abandonment found, adoption order, death, "
-    "correction)",
+    response={201: EventOut, 202: CorrectionProposalOut, **ERRORS},
+    summary="Record a custody event (discharge, transfer, abandonment found, adoption order, death); a "
+    "correction is proposed (202, as POST /children/{newborn_id}/corrections) until another person approves it",
 )
 def record_custody_event(request: HttpRequest, newborn_id: str, payload: CustodyEventIn):
     actor = request_actor(request)
@@ -234,6 +234,9 @@ def record_custody_event(request: HttpRequest, newborn_id: str, payload: Custody
     services.custody_permission_check(actor=actor, event_type=payload.type, child=child)
     with transaction.atomic():  # the people and staff it names are created with the event or not at all
         data = _custody_input(payload, child, actor.agency_id)
+        if payload.type == "correction":
+            proposal = corrections.correction_propose(actor=actor, child=child, data=data)
+            return Status(202, proposal_out(proposal))
         event = services.custody_event_record(actor=actor, child=child, data=data)
     return Status(
         201,
@@ -488,309 +491,14 @@ def approve_late_registration(request: HttpRequest, newborn_id: str):
     )
 
 
-# --- the public transparency log (no sign-in) ----------------------------------------------------------------
-
-
-class LeafOut(Schema):
-    index: int
-    data: str = Field(description="the leaf's exact bytes (canonical JSON, UTF-8)")
-    leaf_hash: str = Field(description="RFC 9162 leaf hash, hex")
-
-
-class InclusionOut(Schema):
-    index: int
-    tree_size: int
-    leaf_hash: str
-    hashes: list[str] = Field(description="RFC 9162 §2.1.3 inclusion proof, base64, leaf's sibling first")
-    tlog_proof: str | None = Field(
-        None, description="c2sp.org/tlog-proof@v1 text, when a checkpoint of this size is signed"
-    )
-
-
-class ConsistencyOut(Schema):
-    first: int
-    second: int
-    hashes: list[str] = Field(description="RFC 9162 §2.1.4 consistency proof, base64")
-
-
-def _b64(values: list[bytes]) -> list[str]:
-    return [base64.b64encode(v).decode() for v in values]
-
-
-@router.get(
-    "/log/checkpoint",
-    auth=None,
-    response={200: str, 404: ErrorOut},
-    summary="The latest signed checkpoint of the registry log (C2SP signed note, text/plain)",
-)
-def log_checkpoint(request: HttpRequest):
-    note = selectors.latest_checkpoint()
-    if note is None:
-        return Status(
-            404, {"code": "not_found", "message": "No checkpoint has been signed yet.", "errors": []}
-        )
-    return HttpResponse(note, content_type="text/plain; charset=utf-8")
-
-
-@router.get(
-    "/log/key", auth=None, response=str, summary="The verifier key of the log's checkpoints (text/plain)"
-)
-def log_key(request: HttpRequest):
-    return HttpResponse(selectors.verifier_key() + "\n", content_type="text/plain; charset=utf-8")
-
-
-@router.get(
-    "/log/leaves/{index}",
-    auth=None,
-    response={200: LeafOut, 404: ErrorOut, 422: ErrorOut},
-    summary="One leaf of the log: what the public may see of one registry event",
-)
-def log_leaf(request: HttpRequest, index: int):
-    from kinward.apps.registry.ledger import registry_log
-
-    log = registry_log()
-    try:
-        data = log.leaf_data(index)
-    except ProofRequestError as exc:
-        raise ValidationError({"index": str(exc)}) from None
-    return LeafOut(index=index, data=data.decode("utf-8"), leaf_hash=log.leaf_hash(index).hex())
-
-
-@router.get(
-    "/log/proof/inclusion",
-    auth=None,
-    response={200: InclusionOut, 422: ErrorOut},
-    summary="Inclusion proof of a leaf in the tree of a given size (default: latest signed checkpoint)",
-)
-def log_inclusion(request: HttpRequest, index: int, tree_size: int | None = None):
-    from kinward.apps.registry.ledger import registry_log
-    from kinward.apps.registry.models import LedgerCheckpoint
-
-    log = registry_log()
-    note = None
-    if tree_size is None:
-        note = selectors.latest_checkpoint()
-        tree_size = selectors.checkpoint_size(note) if note else log.size
-    else:
-        note = LedgerCheckpoint.objects.filter(tree_size=tree_size).values_list("note", flat=True).first()
-    try:
-        hashes = log.inclusion_proof(index, tree_size)
-        leaf_hash = log.leaf_hash(index)
-    except ProofRequestError as exc:
-        raise ValidationError({"index": str(exc)}) from None
-    tlog = make_tlog_proof(log, index, note).to_text() if note else None
-    return InclusionOut(
-        index=index, tree_size=tree_size, leaf_hash=leaf_hash.hex(), hashes=_b64(hashes), tlog_proof=tlog
-    )
-
-
-@router.get(
-    "/log/proof/consistency",
-    auth=None,
-    response={200: ConsistencyOut, 422: ErrorOut},
-    summary="Consistency proof that the tree of size `second` extends the tree of size `first`",
-)
-def log_consistency(request: HttpRequest, first: int, second: int):
-    from kinward.apps.registry.ledger import registry_log
-
-    try:
-        hashes = registry_log().consistency_proof(first, second)
-    except ProofRequestError as exc:
-        raise ValidationError({"first": str(exc)}) from None
-    return ConsistencyOut(first=first, second=second, hashes=_b64(hashes))
-
-
 from kinward.apps.registry.fhir import router as fhir_router  # noqa: E402  (mounted under this router)
 
 router.add_router("/fhir", fhir_router)
 
+# --- routes in other modules, registered on `router`: the public transparency log and certificate
+# verification (api_public.py); antenatal care: enrolment, visits, an ending without a birth (api_antenatal.py)
 
-# --- birth certificates: public verification and the issuer key list (certificates.py) ----------------------
-
-
-class VerifyIn(Schema):
-    """A certificate as its text (`KW1:...`) or as a base64 PNG/JPEG photo of its QR code (at most 2 MiB)."""
-
-    text: str | None = Field(None, max_length=4096)
-    image_base64: str | None = Field(None, max_length=2_796_204)
-
-
-class VerifyOut(Schema):
-    valid: bool
-    reason: str = Field(description="empty when valid; else the engine's reason code or unreadable_image")
-    facts: dict[str, Any] = Field(description="the minimal birth facts of a valid certificate")
-
-
-@router.post(
-    "/verify",
-    auth=None,
-    response={200: VerifyOut, 422: ErrorOut},
-    summary="Verify a birth certificate (public, anonymous; only a per-day count of outcomes is kept)",
-)
-def certificate_verify(request: HttpRequest, body: VerifyIn):
-    from kinward.apps.registry import certificates
-
-    if (body.text is None) == (body.image_base64 is None):
-        raise ValidationError({"text": "give exactly one of text or image_base64"})
-    if body.image_base64 is not None:
-        try:
-            image = base64.b64decode(body.image_base64, validate=True)
-        except ValueError:
-            raise ValidationError({"image_base64": "not valid base64"}) from None
-        verdict = certificates.certificate_verify(image=image)
-    else:
-        verdict = certificates.certificate_verify(text=body.text)
-    return VerifyOut(valid=verdict.valid, reason=verdict.reason, facts=verdict.facts)
-
-
-@router.get(
-    "/issuer-keys",
-    auth=None,
-    response=list[dict[str, Any]],
-    summary="The published public keys of the offices that sign birth certificates (JSON key list)",
-)
-def issuer_keys(request: HttpRequest):
-    from kinward.apps.registry import certificates
-
-    return certificates.published_keys()
-
-
-# --- antenatal care: enrolment, visits, an ending without a birth ----------------------------------------------
-
-
-class PregnancyIn(Schema):
-    """A pregnancy enrolled in antenatal care at a facility (the mother is reused by identity document)."""
-
-    facility_id: int | None = Field(None, description="default: the caller's agency")
-    mother: PersonIn
-    enrolled_on: dt.date | None = Field(None, description="default: today")
-    expected_date: dt.date = Field(description="expected date of delivery")
-
-
-class PregnancyOut(Schema):
-    id: int
-    facility_id: int
-    enrolled_on: dt.date
-    expected_date: dt.date
-    visits: list[dt.date]
-    days_past_expected: int = Field(description="negative before the expected date")
-    overdue: bool = Field(description="open and more than 6 weeks past the expected date (a red flag)")
-
-
-def _pregnancy_out(pregnancy, *, is_open: bool = True) -> PregnancyOut:
-    from django.utils import timezone
-
-    days = (timezone.localdate() - pregnancy.expected_date).days
-    return PregnancyOut(
-        id=pregnancy.pk,
-        facility_id=pregnancy.facility_id,
-        enrolled_on=pregnancy.enrolled_on,
-        expected_date=pregnancy.expected_date,
-        visits=[dt.date.fromisoformat(v) for v in pregnancy.visits],
-        days_past_expected=days,
-        overdue=is_open and days > services.OVERDUE_AFTER.days,
-    )
-
-
-def _pregnancy_for_writing(pregnancy_id: int):
-    from kinward.apps.registry.models import Pregnancy
-
-    return Pregnancy.objects.select_related("facility__region", "mother").get(pk=pregnancy_id)
-
-
-@router.post(
-    "/pregnancies", response={201: PregnancyOut, **ERRORS}, summary="Enrol a pregnancy in antenatal care"
-)
-def enrol_pregnancy(request: HttpRequest, payload: PregnancyIn):
-    actor = request_actor(request)
-    facility = _agency(payload.facility_id or actor.agency_id, "facility_id")
-    if facility is None:
-        raise ValidationError({"facility_id": "give the facility"})
-    pregnancy = services.pregnancy_enrol(
-        actor=actor,
-        facility=facility,
-        mother=payload.mother.data(),
-        expected_date=payload.expected_date,
-        enrolled_on=payload.enrolled_on,
-    )
-    return Status(201, _pregnancy_out(pregnancy))
-
-
-@router.get(
-    "/pregnancies",
-    response={200: list[PregnancyOut], **ERRORS},
-    summary="A facility's open pregnancies, earliest expected date first (overdue ones flagged; audited)",
-)
-@paginate(Pagination)
-def open_pregnancies(request: HttpRequest, facility_id: int | None = None):
-    actor = request_actor(request)
-    facility = _agency(facility_id or actor.agency_id, "facility_id")
-    if facility is None:
-        raise ValidationError({"facility_id": "give the facility"})
-    return [
-        _pregnancy_out(row.pregnancy) for row in services.pregnancies_open(actor=actor, facility=facility)
-    ]
-
-
-class VisitIn(Schema):
-    date: dt.date
-
-
-@router.post(
-    "/pregnancies/{pregnancy_id}/visits",
-    response={200: PregnancyOut, **ERRORS},
-    summary="Record an antenatal visit of an open pregnancy",
-)
-def record_visit(request: HttpRequest, pregnancy_id: int, payload: VisitIn):
-    pregnancy = services.pregnancy_visit_record(
-        actor=request_actor(request), pregnancy=_pregnancy_for_writing(pregnancy_id), date=payload.date
-    )
-    return _pregnancy_out(pregnancy)
-
-
-class PregnancyEndIn(Schema):
-    """How a pregnancy ended without a birth here: a ledger fact (INTERCHANGE.md, pregnancy_events)."""
-
-    type: Literal["loss", "transfer_out", "moved_away"]
-    date: dt.date
-    to_facility_id: int | None = Field(None, description="transfer_out only: the receiving health facility")
-    recorded_by: StaffIn | None = None
-
-
-class PregnancyEventOut(Schema):
-    event_id: uuid.UUID
-    pregnancy_id: int
-    type: str
-    date: dt.date
-    ledger_index: int
-
-
-@router.post(
-    "/pregnancies/{pregnancy_id}/outcomes",
-    response={201: PregnancyEventOut, **ERRORS},
-    summary="Record a loss, a transfer to another facility or a move away (a fact in the public log)",
-)
-def record_pregnancy_end(request: HttpRequest, pregnancy_id: int, payload: PregnancyEndIn):
-    event = services.pregnancy_end_record(
-        actor=request_actor(request),
-        pregnancy=_pregnancy_for_writing(pregnancy_id),
-        type=payload.type,
-        date=payload.date,
-        to_facility=_agency(payload.to_facility_id, "to_facility_id"),
-        recorded_by_name=payload.recorded_by.name if payload.recorded_by else "",
-        recorded_by_role=payload.recorded_by.role if payload.recorded_by else "midwife",
-    )
-    return Status(
-        201,
-        PregnancyEventOut(
-            event_id=event.event_id,
-            pregnancy_id=event.pregnancy_id,
-            type=event.type,
-            date=event.date,
-            ledger_index=event.ledger_index,
-        ),
-    )
-
+from kinward.apps.registry import api_antenatal, api_public  # noqa: E402, F401, I001
 
 # --- birth certificates: issue and read (the same code as the pages: certificates.py) ---------------------
 

@@ -60,6 +60,28 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if report.total_rejected else 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    import getpass
+
+    from kinward.apps.cli import django_setup
+
+    django_setup()
+    from kinward.apps.accounts.authz import Actor
+    from kinward.apps.registry.export import ExportError, registry_export
+
+    actor = Actor(username=f"cli:{getpass.getuser()}")
+    try:
+        report = registry_export(actor=actor, out=args.out, source=args.source)
+    except ExportError as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
+    total = sum(report.counts.values())
+    print(f"exported {total} records to {report.path} (source {report.source!r}); holds personal data: keep it safe")
+    for rtype, count in report.counts.items():
+        print(f"  {rtype:<22}{count:>10}")
+    return 0
+
+
 def cmd_checkpoint(args: argparse.Namespace) -> int:
     from kinward.apps.cli import django_setup
 
@@ -93,6 +115,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("--problems", metavar="FILE", help="write every rejected record's problem as JSON Lines")
     imp.add_argument("--quiet", action="store_true", help="no progress bar")
     imp.set_defaults(func=cmd_import)
+
+    export = subparsers.add_parser(
+        "export", help="write the registry as an interchange dataset (personal data; audited)"
+    )
+    export.add_argument("--out", required=True, help="folder to write (manifest.json and <type>.jsonl files)")
+    export.add_argument("--source", help="the manifest's source (default: kinward <ledger origin>)")
+    export.set_defaults(func=cmd_export)
 
     registry = subparsers.add_parser("registry", help="registry log: sign a checkpoint, audit the log")
     sub = registry.add_subparsers(dest="registry_command", metavar="ACTION", required=True)

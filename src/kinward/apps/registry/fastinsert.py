@@ -6,23 +6,82 @@ database still checks every constraint.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import operator
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 
 MAX_PARAMETERS = 30_000  # under PostgreSQL's 65,535 and SQLite's 32,766 (older builds) bind parameters
 
 
-def _converter(field: models.Field) -> Callable[[Any], Any]:
-    ops = connection.ops
+def _last_one(adapt: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`adapt` for a value that is not None, remembering the last answer: a batch's rows share some values
+    (`recorded_at` is the same instant for all of them)."""
+    last: list[Any] = [None, None]
+
+    def convert(value: Any) -> Any:
+        if value is None:
+            return None
+        if value is not last[0]:
+            last[:] = value, adapt(value)
+        return last[1]
+
+    return convert
+
+
+def _converter(field: models.Field, db: Any) -> Callable[[Any], Any] | None:
+    """How one field's Python value becomes a query parameter on the connection `db` (None: as it is)."""
+    ops = db.ops
     if isinstance(field, models.DateTimeField):
-        return lambda value: None if value is None else ops.adapt_datetimefield_value(value)
+        return _last_one(ops.adapt_datetimefield_value)
     if isinstance(field, models.DateField):
-        return lambda value: None if value is None else ops.adapt_datefield_value(value)
+        return _last_one(ops.adapt_datefield_value)
+    if isinstance(field, models.UUIDField) and not db.features.has_native_uuid_field:
+        prep = field.get_db_prep_save
+        return lambda value: value.hex if type(value) is uuid.UUID else prep(value, db)
     if isinstance(field, models.JSONField | models.UUIDField | models.BinaryField | models.DecimalField):
-        return lambda value: field.get_db_prep_save(value, connection)
-    return lambda value: value
+        prep = field.get_db_prep_save
+        return lambda value: prep(value, db)
+    return None
+
+
+_PLANS: dict[tuple[str, type], tuple] = {}
+
+
+def _plan(model: type[models.Model], db: Any) -> tuple:
+    """Per model and database vendor, once: the INSERT's head and tail, one row's placeholders, a getter of a
+    row's values in column order, and the fields (by position) whose values need converting."""
+    key = (db.vendor, model)
+    if key not in _PLANS:
+        meta = model._meta
+        pk = meta.pk
+        fields = [f for f in meta.concrete_fields if f is not pk]
+        quote = db.ops.quote_name
+        getter = operator.attrgetter(*(f.attname for f in fields))
+        _PLANS[key] = (
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES ",
+            "(" + ", ".join(["%s"] * len(fields)) + ")",
+            getter if len(fields) > 1 else lambda row: (getter(row),),
+            list(enumerate(fields)),
+            f" RETURNING {quote(pk.column)}",
+        )
+    return _PLANS[key]
+
+
+def _execute(db: Any, cursor: Any, sql: str, params: list[Any]) -> None:
+    """`cursor.execute`; on SQLite without query logging, straight to sqlite3 with `?` placeholders (Django's
+    wrapper rewrites `%s` with a regular expression over the whole statement, tens of thousands of them here).
+    Database errors still arrive as Django's (IntegrityError...), which the importer relies on."""
+    if db.vendor != "sqlite" or db.queries_logged:
+        cursor.execute(sql, params)
+        return
+    db.validate_no_broken_transaction()
+    with db.wrap_database_errors:
+        sqlite3.Cursor.execute(cursor.cursor, sql.replace("%s", "?"), params)
 
 
 def rows_insert(rows: list[models.Model]) -> list[models.Model]:
@@ -33,27 +92,24 @@ def rows_insert(rows: list[models.Model]) -> list[models.Model]:
     """
     if not rows:
         return rows
-    meta = rows[0]._meta
-    pk = meta.pk
-    fields = [f for f in meta.concrete_fields if f is not pk]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    getters = [(f.attname, _converter(f)) for f in fields]
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself: the `connection` proxy costs per attribute
+    head, one, values, fields, returning = _plan(type(rows[0]), db)
+    converters = [(i, c) for i, f in fields if (c := _converter(f, db)) is not None]
     chunk = max(1, MAX_PARAMETERS // len(fields))
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         for start in range(0, len(rows), chunk):
             part = rows[start : start + chunk]
-            params = [convert(getattr(row, name)) for row in part for name, convert in getters]
-            cursor.execute(
-                f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([one] * len(part))} "
-                f"RETURNING {quote(pk.column)}",
-                params,
-            )
+            params: list[Any] = []
+            for row in part:
+                row_values = list(values(row))
+                for i, convert in converters:
+                    row_values[i] = convert(row_values[i])
+                params += row_values
+            _execute(db, cursor, head + ", ".join([one] * len(part)) + returning, params)
             for row, (value,) in zip(part, cursor.fetchall(), strict=True):
                 row.pk = value
                 row._state.adding = False
-                row._state.db = connection.alias
+                row._state.db = db.alias
     return rows
 
 
@@ -65,7 +121,8 @@ def _template(model: type[models.Model]) -> tuple[dict[str, Any], list[tuple[str
     fresh: list[tuple[str, Callable[[], Any]]] = []
     for field in model._meta.concrete_fields:
         if field.has_default() and callable(field.default):
-            fresh.append((field.attname, field.get_default))
+            plain = type(field).get_default is models.Field.get_default  # no override: the default itself
+            fresh.append((field.attname, field.default if plain else field.get_default))
         else:
             fixed[field.attname] = None if field.primary_key else field.get_default()
     _TEMPLATES[model] = (fixed, fresh)
@@ -85,3 +142,40 @@ def fast_row(model: type[models.Model], **values: Any) -> models.Model:
     attributes.update(values)
     attributes["_state"] = models.base.ModelState()
     return row
+
+
+def loaded_row(model: type[models.Model], names: tuple[str, ...], values: tuple[Any, ...]) -> models.Model:
+    """A row read from the database with only the fields `names` (attribute names, the pk among them), as
+    `.only(*names)` gives it, without the model constructor (the registry's writes read mothers by the
+    thousand); the other fields load on access, as deferred fields do."""
+    row = model.__new__(model)
+    row.__dict__.update(zip(names, values, strict=True))
+    state = row._state = models.base.ModelState()
+    state.adding, state.db = False, DEFAULT_DB_ALIAS
+    return row
+
+
+BULK_CACHE_KIB = 512 * 1024  # SQLite page cache for a bulk write such as `kinward import` (default: 2 MiB)
+
+
+@contextlib.contextmanager
+def bulk_write_cache() -> Iterator[None]:
+    """On SQLite, a large page cache on this connection while the block runs, then the previous size again.
+
+    Random keys (event ids, newborn IDs, the mothers read back for each birth's leaf) touch pages all over
+    the indexes; with the default 2 MiB cache almost every insert reads pages back from the file once the
+    database outgrows it, so a million-birth import spends more per record than a small one. Memory is taken
+    only as pages are read."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "sqlite":
+        yield
+        return
+    with db.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (previous,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with db.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(previous)}")

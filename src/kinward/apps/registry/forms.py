@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from kinward.apps.accounts.models import Agency
@@ -373,6 +374,76 @@ class AbandonmentFoundForm(CustodyEventForm):
         return {n: self.cleaned_data[n].strip() for n in ("place", "found_by", "condition")}
 
 
+class AdoptionOrderForm(CustodyEventForm):
+    """An adoption order: the deciding authority, its decision, the adoption agency and one or two adoptive
+    parents, each named with an identity document. The child's record is linked to them, never changed."""
+
+    event_type = "adoption_order"
+    PARENTS = ("parent1_", "parent2_")
+    renames = {
+        **CustodyEventForm.renames,
+        **person_renames("parent1_"),
+        "adoptive_parents": "parent1_given_name",
+    }
+
+    def __init__(self, *args, authority_choices=(), agency_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        f = self.fields
+        f["authority"] = forms.TypedChoiceField(
+            label=_("Deciding authority or court"), choices=list(authority_choices), coerce=int
+        )
+        f["decision_number"] = forms.CharField(label=_("Decision number"), max_length=100)
+        f["decided_on"] = forms.DateField(label=_("Decided on"), widget=DATE_INPUT)
+        f["adoption_agency"] = forms.TypedChoiceField(
+            label=_("Adoption agency (if any)"),
+            choices=[("", "—")] + list(agency_choices),
+            coerce=int,
+            required=False,
+            empty_value=None,
+        )
+        who_is = (_("First adoptive parent"), _("Second adoptive parent (if any)"))
+        for prefix, who in zip(self.PARENTS, who_is, strict=True):
+            _add_person_fields(self, prefix, required=prefix == "parent1_")
+            for name in [n for n in f if n.startswith(prefix)]:
+                f[name].label = format_lazy("{}: {}", who, f[name].label)
+            f[f"{prefix}id_document_type"].help_text = _("Required for each adoptive parent named.")
+        f["recorded_by_role"].initial = Staff.Role.OTHER
+
+    def clean(self):
+        cleaned = super().clean()
+        documents = []
+        for prefix in self.PARENTS:
+            _clean_person(self, prefix)
+            if not (cleaned.get(f"{prefix}given_name") or "").strip():
+                continue
+            document = tuple(
+                cleaned.get(f"{prefix}id_document_{n}") or "" for n in ("type", "number", "country")
+            )
+            if not all(document):
+                self.add_error(
+                    f"{prefix}id_document_number",
+                    _("Name each adoptive parent with an identity document: its type, number and country."),
+                )
+            elif document in documents:
+                self.add_error(f"{prefix}id_document_number", _("Both adoptive parents have this document."))
+            documents.append(document)
+        return cleaned
+
+    def adoptive_parents(self) -> list[services.PersonData]:
+        """The adoptive parents the form names, in order (resolved by the view inside its transaction)."""
+        named = (person_data(self.cleaned_data, prefix) for prefix in self.PARENTS)
+        return [person for person in named if person is not None]
+
+    def event_fields(self) -> dict[str, Any]:
+        agency = self.cleaned_data["adoption_agency"]
+        return {
+            "authority": Agency.objects.get(pk=self.cleaned_data["authority"]),
+            "decision_number": self.cleaned_data["decision_number"].strip(),
+            "decided_on": self.cleaned_data["decided_on"],
+            "adoption_agency": Agency.objects.get(pk=agency) if agency else None,
+        }
+
+
 # Fields a correction from the page may change, and how its new value is read. People and staff are named by
 # record, not typed: their corrections go through the API (person) or a new event.
 _TEXT = ("relationship_detail", "place", "found_by", "condition", "decision_number", "cause")
@@ -443,5 +514,12 @@ class CorrectionForm(CustodyEventForm):
 
 CUSTODY_FORMS: dict[str, type[CustodyEventForm]] = {
     form.event_type: form
-    for form in (DischargeForm, TransferForm, DeathForm, AbandonmentFoundForm, CorrectionForm)
+    for form in (
+        DischargeForm,
+        TransferForm,
+        DeathForm,
+        AbandonmentFoundForm,
+        AdoptionOrderForm,
+        CorrectionForm,
+    )
 }

@@ -78,15 +78,18 @@ def _text_key(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
 
 
-def imported_certificate_verifier(source: str) -> Callable[[str], Any]:
+def imported_certificate_verifier(source: str, *, certificates: Any = None) -> Callable[[str], Any]:
     """A certificate verifier for `kinward.engines.rules.scan_connection(..., verifier=...)` that answers with
-    the outcome the import stored for the dataset `source`; a text it did not import is unverified. Memory:
+    the outcome the import stored for the dataset `source` (or for the `certificates` queryset given, any
+    source); a text it did not import is unverified (so are the certificates Kinward signed itself). Memory:
     a 64-bit hash per valid certificate, the full text only of the others (a million valid ones take ~60 MB)."""
     from kinward.engines.rules import CertificateCheck
 
     valid: set[int] = set()
     other: dict[str, tuple[str, str]] = {}
-    rows = Certificate.objects.filter(source=source).exclude(verification="")
+    rows = (Certificate.objects.filter(source=source) if certificates is None else certificates).exclude(
+        verification=""
+    )
     for text, outcome, reason in rows.values_list("text", "verification", "verification_reason").iterator(
         chunk_size=10_000
     ):

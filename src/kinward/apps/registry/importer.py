@@ -1,6 +1,7 @@
 """`kinward import DIR`: load an interchange dataset (INTERCHANGE.md) through the registry's write path.
 
-Records are read in load order and checked by the interchange engine (schema, calendar, references); each
+Records are read in load order and checked by the interchange engine (schema, calendar, references; for a large
+dataset the checks of each record on its own run ahead in a helper process, `engines.interchange.precheck`); each
 accepted record is then turned into a row with the registry's own checks (`services.birth_problems`,
 `services.custody_problems`) and written in batches: one transaction per batch of up to `batch_size` records,
 rows and ledger leaves together (`writes.py`), one audit entry per batch naming the import run and the refs.
@@ -37,7 +38,7 @@ from kinward.apps.accounts.models import Agency, Region
 from kinward.apps.accounts.services import agency_create, region_create
 from kinward.apps.audit.services import audit_record
 from kinward.apps.registry import import_facts, services, writes
-from kinward.apps.registry.fastinsert import fast_row, rows_insert
+from kinward.apps.registry.fastinsert import bulk_write_cache, fast_row, rows_insert
 from kinward.apps.registry.models import (
     AbandonmentReport,
     AdoptionFile,
@@ -66,10 +67,13 @@ from kinward.engines.interchange.certificates import (
     CertificateChecker,
     IssuerKeysError,
 )
+from kinward.engines.interchange.precheck import RecordPrecheck
 from kinward.engines.interchange.semantics import parse_time
 
 # certificates.jsonl above this many bytes (~1,000 certificates): verify them in a helper process
 PARALLEL_VERIFY_BYTES = 512_000
+# record files above this many bytes (~20,000 records): check records on their own in a helper process
+PARALLEL_PRECHECK_BYTES = 8_000_000
 
 ROW_MODELS = import_facts.ROW_MODELS
 FACT_WRITERS = {
@@ -169,6 +173,7 @@ class DatasetImport:
         self.event_info: dict[int, tuple[int, str]] = {}  # custody event pk -> (child pk, type)
         self.given_newborn: dict[str, str] = {}  # birth ref -> the newborn ID this dataset gave it
         self.verifying: Any = None  # the helper process verifying certificates (Popen)
+        self.precheck: RecordPrecheck | None = None  # the helper process checking records on their own
         self.outcomes: dict[str, tuple] | None = None
         self.known_sources: list[str] | None = None
         self.pending: list[_Pending] = []
@@ -201,8 +206,11 @@ class DatasetImport:
         if len(self.refs["certificates"]) < (manifest.get("counts") or {}).get("certificates", 0):
             self._start_verifying()  # not for a re-import that holds every certificate already
         try:
-            self._load_records()
+            with bulk_write_cache():
+                self._load_records()
         finally:
+            if self.precheck is not None:
+                self.precheck.close()
             if self.verifying is not None:  # no certificate was reached (or an error): stop the helper
                 self.verifying.kill()
                 self.verifying.communicate()
@@ -219,7 +227,7 @@ class DatasetImport:
 
     def _load_records(self) -> None:
         """Every record of the dataset, in load order, through validation, conversion and batched writes."""
-        validator = DatasetValidator(outside=self._held_elsewhere)
+        validator = DatasetValidator(outside=self._held_elsewhere, check_record=self._start_prechecking())
         for item, found in validator.validate(read_dataset(self.path)):
             if self.progress:
                 self.progress(1)
@@ -240,6 +248,14 @@ class DatasetImport:
             except Rejected as exc:
                 self._reject(item, exc.field, exc.reason)
         self._flush()
+
+    def _start_prechecking(self) -> RecordPrecheck | None:
+        """For a large dataset, check each record on its own (schema, calendar) in a second process, ahead of
+        this one (`engines.interchange.precheck`); same answers, on the second core."""
+        size = sum(f.stat().st_size for f in self.path.glob("*.jsonl") if f.is_file())
+        if size >= PARALLEL_PRECHECK_BYTES:
+            self.precheck = RecordPrecheck(self.path)
+        return self.precheck
 
     def _start_verifying(self) -> None:
         """For a large certificates file, verify every certificate in a second process while this one loads the
@@ -614,6 +630,8 @@ class DatasetImport:
         elif rtype == "custody_events":
             parents = {i: p.extra for i, p in enumerate(batch) if p.extra}
             rows = writes.custody_events_write(rows, actor=None, parents=parents)
+        elif rtype == "pregnancies":
+            rows = writes.pregnancies_write(rows, actor=None)
         elif rtype == "pregnancy_events":
             rows = writes.pregnancy_events_write(rows, actor=None)
         elif rtype in FACT_WRITERS:

@@ -19,7 +19,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from kinward.engines.ledger import MerkleLog, NoteSigner, SQLStore, canonical_json, commitment
+from kinward.engines.ledger import MerkleLog, NoteSigner, SQLStore, canonical_json
+from kinward.engines.ledger import commitments as salted_commitments
 
 LEAF_VERSION = 1
 TABLES = {
@@ -65,15 +66,19 @@ def rfc3339(value: dt.datetime, utc_offset_minutes: int) -> str:
     return local_time(value, utc_offset_minutes).isoformat(timespec="seconds")
 
 
+# one encoder for every committed value: `json.dumps` with options builds a new JSONEncoder per call
+_COMMITTED_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def _committed(secret: bytes, personal: dict[str, Any]) -> dict[str, str]:
     """One salted commitment per personal field; the field name is bound into the committed text."""
-    out = {}
-    for name, value in personal.items():
-        if value is None or value == "" or value == []:
-            continue
-        text = name + "=" + json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        out[name] = commitment(secret, text)
-    return out
+    encode = _COMMITTED_JSON.encode
+    texts = {
+        name: name + "=" + encode(value)
+        for name, value in personal.items()
+        if not (value is None or value == "" or value == [])
+    }
+    return salted_commitments(secret, texts)
 
 
 def event_leaf(
@@ -87,9 +92,9 @@ def event_leaf(
     identifiers: dict[str, Any] | None = None,
     personal: dict[str, Any] | None = None,
 ) -> bytes:
-    """The canonical JSON bytes of one registry event's leaf (kinds: birth, custody.<type>, pregnancy.<type>,
-    birth.registered). `identifiers` are public ids (agency ids, the corrected event's id); `personal` values
-    appear only as commitments."""
+    """The canonical JSON bytes of one registry event's leaf (kinds: birth, custody.<type>, pregnancy.enrolled,
+    pregnancy.visit, pregnancy.<type> of an ending, birth.registered, and the imported facts). `identifiers` are
+    public ids (agency ids, the corrected event's id); `personal` values appear only as commitments."""
     entry: dict[str, Any] = {
         "v": LEAF_VERSION,
         "kind": kind,

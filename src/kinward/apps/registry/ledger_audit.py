@@ -3,8 +3,10 @@
 Checks, each reported with what failed: the leaves are numbered 0..n-1 without gaps; the stored subtree hashes
 are those the leaves give (RFC 9162 §2.1.1, recomputed from the leaf bytes); every signed checkpoint verifies
 with the log's key, has the log's origin, never shrinks, and its root is the rebuilt tree's root at its size;
-every registry fact (birth, custody event, pregnancy event, completed registration) points at a leaf of its
-own kind and event id, and every leaf is claimed by exactly one fact.
+every registry fact (birth, custody event, pregnancy enrolment, antenatal visit, pregnancy event, completed
+registration, imported certificate, abandonment report and adoption file) points at a leaf of its own kind and
+event id, and every leaf is claimed by exactly one fact; an enrolment's and a visit's leaf is rebuilt from its
+row and must be the stored leaf byte for byte.
 """
 
 from __future__ import annotations
@@ -18,15 +20,18 @@ from kinward.apps.registry.ledger import ledger_signer
 from kinward.apps.registry.models import (
     AbandonmentReport,
     AdoptionFile,
+    AntenatalVisit,
     Birth,
     Certificate,
     CustodyEvent,
     LedgerCheckpoint,
     LedgerLeaf,
     LedgerNode,
+    Pregnancy,
     PregnancyEvent,
     Registration,
 )
+from kinward.apps.registry.writes import _persons, _staff_names, antenatal_visit_leaf, pregnancy_leaf
 from kinward.engines.ledger import LedgerError, MemoryStore, MerkleLog, open_checkpoint
 
 CHUNK = 10_000
@@ -137,6 +142,11 @@ def _check_facts(claims: dict[int, tuple[str, str]], report: LedgerAuditReport) 
             lambda row: f"pregnancy.{row[2]}",
         ),
         (
+            Pregnancy.objects.filter(ledger_index__isnull=False).values_list("ledger_index", "event_id"),
+            lambda row: "pregnancy.enrolled",
+        ),
+        (AntenatalVisit.objects.values_list("ledger_index", "event_id"), lambda row: "pregnancy.visit"),
+        (
             Registration.objects.filter(ledger_index__isnull=False).values_list(
                 "ledger_index", "birth__event_id"
             ),
@@ -169,6 +179,45 @@ def _check_facts(claims: dict[int, tuple[str, str]], report: LedgerAuditReport) 
         report.add(f"{len(unclaimed)} leaves record no registry fact (first: {min(unclaimed)})")
 
 
+def _stored_leaves(indexes: list[int]) -> dict[int, bytes]:
+    return {i: bytes(d) for i, d in LedgerLeaf.objects.filter(idx__in=indexes).values_list("idx", "data")}
+
+
+def _compare_leaves(kind: str, rows: list, rebuilt: list[bytes], report: LedgerAuditReport) -> None:
+    stored = _stored_leaves([r.ledger_index for r in rows])
+    for row, leaf in zip(rows, rebuilt, strict=True):
+        if row.ledger_index in stored and stored[row.ledger_index] != leaf:
+            report.add(
+                f"{kind} {row.event_id}: leaf {row.ledger_index} is not the leaf its row gives now "
+                "(the row or the leaf was changed after it was logged)"
+            )
+
+
+def _chunks(queryset):
+    last = 0
+    while True:
+        chunk = list(queryset.filter(pk__gt=last).order_by("pk")[:CHUNK])
+        if not chunk:
+            return
+        yield chunk
+        last = chunk[-1].pk
+
+
+def _check_antenatal_leaves(report: LedgerAuditReport) -> None:
+    """Rebuild each enrolment's and visit's leaf from its row (and the mother's, the recorder's) and compare it
+    with the stored leaf: an enrolment or visit changed after it was logged no longer matches its leaf."""
+    for chunk in _chunks(Pregnancy.objects.filter(ledger_index__isnull=False)):
+        persons = _persons({p.mother_id for p in chunk})
+        _compare_leaves("pregnancy.enrolled", chunk, [pregnancy_leaf(p, persons) for p in chunk], report)
+    for chunk in _chunks(AntenatalVisit.objects.all()):
+        facility = dict(
+            Pregnancy.objects.filter(pk__in={v.pregnancy_id for v in chunk}).values_list("pk", "facility_id")
+        )
+        staff = _staff_names({v.recorded_by_id for v in chunk})
+        rebuilt = [antenatal_visit_leaf(v, facility_id=facility[v.pregnancy_id], staff=staff) for v in chunk]
+        _compare_leaves("pregnancy.visit", chunk, rebuilt, report)
+
+
 def ledger_audit() -> LedgerAuditReport:
     """Rebuild the log from the database and check it against the stored hashes, checkpoints and facts."""
     report = LedgerAuditReport()
@@ -176,4 +225,5 @@ def ledger_audit() -> LedgerAuditReport:
     _check_nodes(log, report)
     _check_checkpoints(log, report)
     _check_facts(claims, report)
+    _check_antenatal_leaves(report)
     return report

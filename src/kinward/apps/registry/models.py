@@ -16,6 +16,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from kinward.apps.accounts.authz import Scope
 from kinward.apps.accounts.models import Agency, Region
@@ -67,9 +68,9 @@ class Licence(models.Model):
     """An agency's operating licence, as the dataset states it (INTERCHANGE.md, agencies.licence)."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active"
-        SUSPENDED = "suspended"
-        REVOKED = "revoked"
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        REVOKED = "revoked", _("Revoked")
 
     agency = models.OneToOneField(Agency, on_delete=models.PROTECT, related_name="licence")
     number = models.CharField(max_length=100)
@@ -83,13 +84,13 @@ class Staff(models.Model):
     """A person working for one agency (a second agency means a second staff record). `name` is personal."""
 
     class Role(models.TextChoices):
-        DOCTOR = "doctor"
-        MIDWIFE = "midwife"
-        NURSE = "nurse"
-        CLERK = "clerk"
-        REGISTRAR = "registrar"
-        SOCIAL_WORKER = "social_worker"
-        OTHER = "other"
+        DOCTOR = "doctor", _("Doctor")
+        MIDWIFE = "midwife", _("Midwife")
+        NURSE = "nurse", _("Nurse")
+        CLERK = "clerk", _("Clerk")
+        REGISTRAR = "registrar", _("Registrar")
+        SOCIAL_WORKER = "social_worker", _("Social worker")
+        OTHER = "other", _("Other")
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="staff")
     role = models.CharField(max_length=16, choices=Role.choices)
@@ -108,15 +109,15 @@ class Person(models.Model):
     """
 
     class Sex(models.TextChoices):
-        FEMALE = "female"
-        MALE = "male"
-        UNKNOWN = "unknown"
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+        UNKNOWN = "unknown", _("Unknown")
 
     class DocumentType(models.TextChoices):
-        NATIONAL_ID = "national_id"
-        PASSPORT = "passport"
-        BIRTH_CERTIFICATE = "birth_certificate"
-        OTHER = "other"
+        NATIONAL_ID = "national_id", _("National identity card")
+        PASSPORT = "passport", _("Passport")
+        BIRTH_CERTIFICATE = "birth_certificate", _("Birth certificate")
+        OTHER = "other", _("Other document")
 
     given_name = models.CharField(max_length=200)
     family_name = models.CharField(max_length=200, blank=True, default="")
@@ -172,8 +173,14 @@ def _facility_scope(facility: Agency) -> Scope:
     return Scope(agency_id=facility.pk, region_path=facility.region.path, country=facility.country)
 
 
-class Pregnancy(models.Model):
-    """Antenatal care of a woman at a facility: enrolment, expected date and visit dates."""
+class Pregnancy(ImmutableRow):
+    """Antenatal care of a woman at a facility: its enrolment, a registry fact like a birth.
+
+    The row and its enrolment leaf (kind `pregnancy.enrolled`) are written together (`writes.pregnancies_write`);
+    the leaf fields are null only on rows enrolled before enrolments were logged. `visits` holds the visit dates
+    as enrolled or imported (INTERCHANGE.md, pregnancies.visits); a visit recorded later is an `AntenatalVisit`
+    with a leaf of its own, so nothing updates this row (`visit_dates` gives both).
+    """
 
     mother = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="pregnancies")
     facility = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
@@ -182,6 +189,14 @@ class Pregnancy(models.Model):
     visits = models.JSONField(default=list)
     external_ref = models.CharField(max_length=200, blank=True, default="")
     source = models.CharField(max_length=200, blank=True, default="")
+    event_id = models.UUIDField(default=uuid.uuid4, null=True, unique=True, editable=False)
+    ledger_index = models.BigIntegerField(null=True, blank=True, unique=True)
+    record_secret = models.BinaryField(null=True, blank=True)
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    recorded_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by_token_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [_ref_constraint("registry_pregnancy_ref_unique")]
@@ -189,14 +204,36 @@ class Pregnancy(models.Model):
     def access_scope(self) -> Scope:
         return _facility_scope(self.facility)
 
+    def visit_dates(self) -> list[str]:
+        """Every visit date (ISO), enrolled or imported ones and those recorded since, in date order."""
+        recorded = [v.date.isoformat() for v in self.antenatal_visits.all()]
+        return sorted({*self.visits, *recorded})
+
+
+class AntenatalVisit(LedgerEntry):
+    """An antenatal visit of an enrolled pregnancy recorded through Kinward (kind `pregnancy.visit`)."""
+
+    pregnancy = models.ForeignKey(Pregnancy, on_delete=models.PROTECT, related_name="antenatal_visits")
+    date = models.DateField()
+    recorded_by = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            _ref_constraint("registry_antenatal_visit_ref_unique"),
+            models.UniqueConstraint(fields=["pregnancy", "date"], name="registry_antenatal_visit_day"),
+        ]
+
+    def access_scope(self) -> Scope:
+        return self.pregnancy.access_scope()
+
 
 class PregnancyEvent(LedgerEntry):
     """The end of antenatal care without a birth here: a loss, a transfer out, or moving away."""
 
     class Type(models.TextChoices):
-        LOSS = "loss"
-        TRANSFER_OUT = "transfer_out"
-        MOVED_AWAY = "moved_away"
+        LOSS = "loss", _("Pregnancy loss")
+        TRANSFER_OUT = "transfer_out", _("Transferred to another facility")
+        MOVED_AWAY = "moved_away", _("Moved away")
 
     pregnancy = models.ForeignKey(Pregnancy, on_delete=models.PROTECT, related_name="events")
     type = models.CharField(max_length=16, choices=Type.choices)
@@ -215,14 +252,14 @@ class Birth(LedgerEntry):
     """One child born (alive or still): the newborn ID issued in the delivery room and the birth's facts."""
 
     class Outcome(models.TextChoices):
-        LIVE = "live"
-        STILL = "still"
+        LIVE = "live", _("Live birth")
+        STILL = "still", _("Stillbirth")
 
     class MotherAbsentReason(models.TextChoices):
-        FOUNDLING = "foundling"
-        MATERNAL_DEATH = "maternal_death"
-        WITHHELD = "withheld"
-        OTHER = "other"
+        FOUNDLING = "foundling", _("Foundling (mother not known)")
+        MATERNAL_DEATH = "maternal_death", _("Mother died")
+        WITHHELD = "withheld", _("Mother's identity withheld")
+        OTHER = "other", _("Other reason")
 
     newborn_id = models.CharField(max_length=11, unique=True)
     delivery = models.CharField(max_length=200, db_index=True)
@@ -284,18 +321,18 @@ class CustodyEvent(LedgerEntry):
     """
 
     class Type(models.TextChoices):
-        DISCHARGE = "discharge"
-        TRANSFER = "transfer"
-        ABANDONMENT_FOUND = "abandonment_found"
-        ADOPTION_ORDER = "adoption_order"
-        DEATH = "death"
-        CORRECTION = "correction"
+        DISCHARGE = "discharge", _("Discharge")
+        TRANSFER = "transfer", _("Transfer")
+        ABANDONMENT_FOUND = "abandonment_found", _("Abandonment found")
+        ADOPTION_ORDER = "adoption_order", _("Adoption order")
+        DEATH = "death", _("Death")
+        CORRECTION = "correction", _("Correction")
 
     class Relationship(models.TextChoices):
-        MOTHER = "mother"
-        FATHER = "father"
-        LEGAL_GUARDIAN = "legal_guardian"
-        OTHER = "other"
+        MOTHER = "mother", _("Mother")
+        FATHER = "father", _("Father")
+        LEGAL_GUARDIAN = "legal_guardian", _("Legal guardian")
+        OTHER = "other", _("Other person")
 
     child = models.ForeignKey(Birth, on_delete=models.PROTECT, related_name="custody_events")
     type = models.CharField(max_length=20, choices=Type.choices)
@@ -355,6 +392,61 @@ class AdoptiveParent(models.Model):
         ordering = ["position"]
 
 
+class CorrectionProposal(models.Model):
+    """A correction of a custody event, proposed by one person and decided by another (four eyes).
+
+    Workflow state, not a registry fact: the correction itself is the `CustodyEvent` (and its ledger leaf) written
+    when a different person with `registry.correction.approve` approves the proposal; a rejection keeps its
+    reason and writes nothing. A proposal is decided once (`corrections.py`).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    child = models.ForeignKey(Birth, on_delete=models.PROTECT, related_name="correction_proposals")
+    corrects = models.ForeignKey(CustodyEvent, on_delete=models.PROTECT, related_name="proposed_corrections")
+    corrected_field = models.CharField(max_length=40)
+    new_value = models.JSONField(null=True, blank=True)
+    reason = models.CharField(max_length=500)
+    time = models.DateTimeField(help_text="the correction's time (corrections apply in time order)")
+    utc_offset = models.SmallIntegerField(default=0)
+    facility = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_by_token_id = models.BigIntegerField(null=True, blank=True)
+    proposed_at = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=500, blank=True, default="")
+    event = models.OneToOneField(
+        CustodyEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="proposal"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "child"], name="registry_correction_pending")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_by__isnull=True, event__isnull=True)
+                | Q(status="approved", decided_by__isnull=False, event__isnull=False)
+                | (
+                    Q(status="rejected", decided_by__isnull=False, event__isnull=True)
+                    & ~Q(decision_reason="")
+                ),
+                name="registry_correction_decided_once",
+            ),
+        ]
+
+    def access_scope(self) -> Scope:
+        return self.child.access_scope()
+
+
 class ImportedFact(models.Model):
     """What an imported certificate, abandonment report or adoption file shares with the registry's events: a
     public id (the leaf's `event_id`; not named `event_id` because an abandonment report's `event` foreign key
@@ -379,9 +471,9 @@ class Certificate(ImportedFact):
     """
 
     class Verification(models.TextChoices):
-        VALID = "valid"
-        INVALID = "invalid"
-        UNVERIFIED = "unverified"
+        VALID = "valid", _("Valid")
+        INVALID = "invalid", _("Invalid")
+        UNVERIFIED = "unverified", _("Unverified")
 
     child = models.ForeignKey(Birth, on_delete=models.PROTECT, related_name="certificates")
     issued_on = models.DateField()

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from kinward.apps.accounts.authz import Actor, authorize, scope_filter
 from kinward.apps.accounts.models import Agency
 from kinward.apps.audit.services import audit_record, require
+from kinward.apps.registry.antenatal import (
+    OVERDUE_AFTER,
+    PREGNANCY_VIEW,
+    pregnancies_without_end,
+)
 from kinward.apps.registry.ledger import ledger_signer, registry_log
-from kinward.apps.registry.models import Birth, CustodyEvent, LedgerCheckpoint, Registration
+from kinward.apps.registry.models import Birth, CustodyEvent, LedgerCheckpoint, Pregnancy, Registration
 from kinward.apps.registry.services import agency_scope
-from kinward.apps.registry.timeline import EventState, child_status, event_states, holding_facilities
+from kinward.apps.registry.timeline import (
+    AntenatalEntry,
+    EventState,
+    antenatal_timeline,
+    child_status,
+    event_states,
+    holding_facilities,
+)
 from kinward.engines.ids import validate as validate_newborn_id
 from kinward.engines.ledger import parse_checkpoint
 
@@ -27,6 +40,7 @@ class ChildRecord:
     states: list[EventState]
     corrections: list[CustodyEvent]
     checkpoint_size: int
+    antenatal: list[AntenatalEntry] = field(default_factory=list)
 
 
 def notification_status(birth: Birth) -> str:
@@ -74,15 +88,29 @@ def child_record(*, actor: Actor, newborn_id: str) -> ChildRecord:
     if not _may_view(actor, birth, events):
         require(actor, "registry.birth.view", birth, object_type="birth", object_id=birth.pk)
     audit_record(actor=actor, action="registry.birth.view", object_type="birth", object_id=birth.pk)
-    latest = LedgerCheckpoint.objects.order_by("-seq").values_list("tree_size", flat=True).first()
     return ChildRecord(
         birth=birth,
         status=child_status(birth.outcome, events),
         notification_status=notification_status(birth),
         states=event_states(events),
         corrections=[e for e in events if e.type == "correction"],
-        checkpoint_size=latest or 0,
+        checkpoint_size=signed_size(),
+        antenatal=_antenatal_of(actor, birth),
     )
+
+
+def _antenatal_of(actor: Actor, birth: Birth) -> list[AntenatalEntry]:
+    """The enrolment and visits of the child's pregnancy with their leaves, for those who may also read the
+    pregnancy (that read audited); nothing otherwise."""
+    if birth.pregnancy_id is None:
+        return []
+    pregnancy = Pregnancy.objects.select_related("facility__region").get(pk=birth.pregnancy_id)
+    if not authorize(actor, PREGNANCY_VIEW, pregnancy).allowed:
+        return []
+    audit_record(
+        actor=actor, action="registry.pregnancy.view", object_type="pregnancy", object_id=pregnancy.pk
+    )
+    return antenatal_timeline(pregnancy, list(pregnancy.antenatal_visits.order_by("date")), [], [])
 
 
 def child_search_check(*, actor: Actor) -> None:
@@ -107,7 +135,85 @@ def notification_queue(*, actor: Actor) -> QuerySet[Birth]:
     )
 
 
+# --- antenatal care ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenPregnancy:
+    """An open pregnancy on a facility's list: past its expected date, and overdue past the rule's grace."""
+
+    pregnancy: Pregnancy
+    days_past_expected: int
+
+    @property
+    def past_expected(self) -> bool:
+        return self.days_past_expected > 0
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_past_expected > OVERDUE_AFTER.days
+
+
+def pregnancies_open(*, actor: Actor, facility: Agency) -> list[OpenPregnancy]:
+    """A facility's open pregnancies, earliest expected date first (a read of mothers' records: audited)."""
+    require(actor, PREGNANCY_VIEW, agency_scope(facility), object_type="agency", object_id=facility.pk)
+    rows = (
+        Pregnancy.objects.filter(facility=facility)
+        .filter(scope_filter(actor, PREGNANCY_VIEW, agency_field="facility"))
+        .filter(births__isnull=True, events__isnull=True)
+        .select_related("mother", "facility")
+        .prefetch_related("antenatal_visits")
+        .order_by("expected_date", "pk")
+    )
+    today = timezone.localdate()
+    found = [OpenPregnancy(p, (today - p.expected_date).days) for p in pregnancies_without_end(list(rows))]
+    audit_record(actor=actor, action="registry.pregnancy.view", object_type="agency", object_id=facility.pk)
+    return found
+
+
+def pregnancy_get(*, actor: Actor, pregnancy_id: int) -> Pregnancy:
+    """One pregnancy with its mother and facility, for those who may read it (audited)."""
+    pregnancy = Pregnancy.objects.select_related("mother", "facility__region").get(pk=pregnancy_id)
+    require(actor, PREGNANCY_VIEW, pregnancy, object_type="pregnancy", object_id=pregnancy.pk)
+    audit_record(
+        actor=actor, action="registry.pregnancy.view", object_type="pregnancy", object_id=pregnancy.pk
+    )
+    return pregnancy
+
+
+@dataclass
+class PregnancyRecord:
+    """A pregnancy, whether it is still open, and its timeline with where each fact sits in the public log."""
+
+    pregnancy: Pregnancy
+    is_open: bool
+    timeline: list[AntenatalEntry]
+    checkpoint_size: int
+
+
+def pregnancy_record(*, actor: Actor, pregnancy_id: int) -> PregnancyRecord:
+    """A pregnancy and its timeline (enrolment, visits, endings, births), for those who may read it (audited)."""
+    pregnancy = pregnancy_get(actor=actor, pregnancy_id=pregnancy_id)
+    timeline = antenatal_timeline(
+        pregnancy,
+        list(pregnancy.antenatal_visits.order_by("date")),
+        list(pregnancy.events.select_related("facility").order_by("date")),
+        list(pregnancy.births.order_by("time")),
+    )
+    return PregnancyRecord(
+        pregnancy=pregnancy,
+        is_open=bool(pregnancies_without_end([pregnancy])),
+        timeline=timeline,
+        checkpoint_size=signed_size(),
+    )
+
+
 # --- the public log ------------------------------------------------------------------------------------------
+
+
+def signed_size() -> int:
+    """The size of the tree the latest signed checkpoint covers (0 before the first)."""
+    return LedgerCheckpoint.objects.order_by("-seq").values_list("tree_size", flat=True).first() or 0
 
 
 def log_size() -> int:

@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from kinward.apps.accounts.authz import Actor, Scope, authorize, scope_filter
+from kinward.apps.accounts.authz import Actor, authorize
 from kinward.apps.accounts.models import Agency
 from kinward.apps.audit.services import audit_record, require
 from kinward.apps.registry import writes
+from kinward.apps.registry.antenatal import pregnancy_end_problem
 from kinward.apps.registry.fastinsert import fast_row
 from kinward.apps.registry.ledger import ledger_signer, registry_log
 from kinward.apps.registry.models import (
@@ -30,73 +29,24 @@ from kinward.apps.registry.models import (
     LedgerHead,
     Person,
     Pregnancy,
-    PregnancyEvent,
     Registration,
     Staff,
 )
+from kinward.apps.registry.people import (
+    FACILITY_KINDS,
+    PersonData,
+    agency_scope,
+    person_resolve,
+    staff_resolve,
+)
 from kinward.apps.registry.timeline import correctable_fields, holding_facilities
 from kinward.engines.ids import validate as validate_newborn_id
-
-FACILITY_KINDS = tuple(str(k) for k in Agency.HEALTH_FACILITY_KINDS)
-
-
-def agency_scope(agency: Agency) -> Scope:
-    return Scope(agency_id=agency.pk, region_path=agency.region.path, country=agency.country)
 
 
 def utc_offset_minutes(value: dt.datetime) -> int:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationError({"time": "give the time with its UTC offset (2026-03-01T04:12:00+07:00)"})
     return int(value.utcoffset().total_seconds() // 60)
-
-
-# --- people and staff named in records ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PersonData:
-    """A person as a hospital system sends it. The identity document, when given, decides who it is."""
-
-    given_name: str
-    family_name: str = ""
-    birth_date: dt.date | None = None
-    sex: str = "unknown"
-    id_document_type: str = ""
-    id_document_number: str = ""
-    id_document_country: str = ""
-    phone: str = ""
-
-
-def person_resolve(*, data: PersonData) -> Person:
-    """The person with this identity document (INTERCHANGE.md: the document, not the name, is identity), or a
-    new person. Call inside the caller's transaction."""
-    if not data.given_name.strip():
-        raise ValidationError({"given_name": "a person needs at least a given name"})
-    if data.id_document_number:
-        if not (data.id_document_type and len(data.id_document_country) == 2):
-            raise ValidationError({"id_document": "give the document's type, number and country together"})
-        found = Person.objects.filter(
-            id_document_type=data.id_document_type,
-            id_document_number=data.id_document_number,
-            id_document_country=data.id_document_country.upper(),
-            source="",
-        ).first()
-        if found is not None:
-            return found
-    person = Person(**{**data.__dict__, "id_document_country": data.id_document_country.upper()})
-    person.full_clean(exclude=["region"])
-    person.save()
-    return person
-
-
-def staff_resolve(*, agency: Agency, name: str, role: str) -> Staff:
-    """The staff member of `agency` with this name and role, or a new one."""
-    if role not in Staff.Role.values:
-        raise ValidationError({"attendant.role": f"unknown staff role {role!r}"})
-    if not name.strip():
-        raise ValidationError({"attendant.name": "give the staff member's name"})
-    staff, _ = Staff.objects.get_or_create(agency=agency, name=name.strip(), role=role, source="")
-    return staff
 
 
 # --- births --------------------------------------------------------------------------------------------------
@@ -184,239 +134,6 @@ def birth_notify(
     return birth
 
 
-# --- antenatal care ------------------------------------------------------------------------------------------
-
-PREGNANCY_RECORD = "registry.pregnancy.record"
-PREGNANCY_VIEW = "registry.pregnancy.view"
-# Term is about 40 weeks after the last period: an expected date more than 44 weeks after enrolment is a typo.
-MAX_WEEKS_TO_EXPECTED = 44
-# INTERCHANGE.md (births): a birth recorded without its pregnancy ends the open pregnancy of the same woman when
-# it falls between 16 weeks before and 6 weeks after that pregnancy's expected date.
-UNLINKED_BIRTH_BEFORE = dt.timedelta(weeks=16)
-UNLINKED_BIRTH_AFTER = dt.timedelta(weeks=6)
-# The vanished_pregnancy rule's default grace period: past it, an open pregnancy is a red flag.
-OVERDUE_AFTER = dt.timedelta(weeks=6)
-
-
-def _identity(person: Person) -> tuple[str, str, str] | None:
-    if not person.id_document_number:
-        return None
-    return (person.id_document_type, person.id_document_number, person.id_document_country)
-
-
-def pregnancies_without_end(pregnancies: list[Pregnancy]) -> list[Pregnancy]:
-    """The pregnancies (mothers selected) with no ending record: no birth linked, no loss, transfer or move,
-    and no birth of the same woman (same person or identity document) recorded without a pregnancy inside the
-    window INTERCHANGE.md gives. The same test as the vanished_pregnancy rule's."""
-    ids = [p.pk for p in pregnancies]
-    ended_ids = set(Birth.objects.filter(pregnancy_id__in=ids).values_list("pregnancy_id", flat=True))
-    ended_ids |= set(
-        PregnancyEvent.objects.filter(pregnancy_id__in=ids).values_list("pregnancy_id", flat=True)
-    )
-    candidates = [p for p in pregnancies if p.pk not in ended_ids]
-    if not candidates:
-        return []
-    mothers = {p.mother_id for p in candidates}
-    numbers = {p.mother.id_document_number for p in candidates if p.mother.id_document_number}
-    by_mother: dict[int, list[dt.date]] = defaultdict(list)
-    by_identity: dict[tuple[str, str, str], list[dt.date]] = defaultdict(list)
-    unlinked = Birth.objects.filter(pregnancy__isnull=True).filter(
-        Q(mother_id__in=mothers) | Q(mother__id_document_number__in=numbers)
-    )
-    for birth in unlinked.select_related("mother").only("time", "mother"):
-        by_mother[birth.mother_id].append(birth.time.date())
-        identity = _identity(birth.mother)
-        if identity:
-            by_identity[identity].append(birth.time.date())
-
-    def ended(p: Pregnancy) -> bool:
-        days = by_mother[p.mother_id] + by_identity.get(_identity(p.mother), [])
-        start, end = p.expected_date - UNLINKED_BIRTH_BEFORE, p.expected_date + UNLINKED_BIRTH_AFTER
-        return any(start <= day <= end for day in days)
-
-    return [p for p in candidates if not ended(p)]
-
-
-def pregnancy_end_problem(pregnancy: Pregnancy, *, delivery: str = "") -> str:
-    """Why no more birth may be linked to this pregnancy ('' when one may): it ended with a loss, transfer or
-    move, or with a birth of another delivery (twins share their delivery key)."""
-    event = pregnancy.events.order_by("date").first()
-    if event is not None:
-        return f"this pregnancy ended ({event.get_type_display()}) on {event.date.isoformat()}"
-    deliveries = set(pregnancy.births.values_list("delivery", flat=True))
-    if deliveries and (not delivery or delivery not in deliveries):
-        return "this pregnancy already ended with a birth; a twin is notified with its sibling's delivery"
-    return ""
-
-
-def _antenatal_dates(*, today: dt.date, enrolled_on: dt.date, expected_date: dt.date) -> dict[str, str]:
-    problems = {}
-    if enrolled_on > today:
-        problems["enrolled_on"] = "an enrolment cannot be dated in the future"
-    if expected_date <= enrolled_on:
-        problems["expected_date"] = "the expected date comes after the enrolment"
-    elif expected_date > enrolled_on + dt.timedelta(weeks=MAX_WEEKS_TO_EXPECTED):
-        problems["expected_date"] = f"more than {MAX_WEEKS_TO_EXPECTED} weeks after the enrolment"
-    return problems
-
-
-def pregnancy_enrol(
-    *,
-    actor: Actor,
-    facility: Agency,
-    mother: PersonData,
-    expected_date: dt.date,
-    enrolled_on: dt.date | None = None,
-) -> Pregnancy:
-    """Enrol a woman's pregnancy in antenatal care at `facility`; the mother is resolved by identity document.
-    A woman has at most one open pregnancy at a facility."""
-    require(actor, PREGNANCY_RECORD, agency_scope(facility), object_type="agency", object_id=facility.pk)
-    today = timezone.localdate()
-    enrolled_on = enrolled_on or today
-    problems = _antenatal_dates(today=today, enrolled_on=enrolled_on, expected_date=expected_date)
-    if facility.kind not in FACILITY_KINDS:
-        problems["facility"] = f"the facility is a {facility.kind}, not a health facility"
-    if problems:
-        raise ValidationError(problems)
-    with transaction.atomic():
-        person = person_resolve(data=mother)
-        already = pregnancies_without_end(
-            list(Pregnancy.objects.filter(facility=facility, mother=person).select_related("mother"))
-        )
-        if already:
-            raise ValidationError(
-                {"mother": f"already enrolled here, expected on {already[0].expected_date.isoformat()}"}
-            )
-        pregnancy = Pregnancy.objects.create(
-            mother=person,
-            facility=facility,
-            enrolled_on=enrolled_on,
-            expected_date=expected_date,
-            visits=[enrolled_on.isoformat()],
-        )
-        audit_record(
-            actor=actor, action="registry.pregnancy.enrol", object_type="pregnancy", object_id=pregnancy.pk
-        )
-    return pregnancy
-
-
-def _locked_open_pregnancy(pregnancy: Pregnancy) -> Pregnancy:
-    locked = Pregnancy.objects.select_for_update().select_related("mother").get(pk=pregnancy.pk)
-    if not pregnancies_without_end([locked]):
-        raise ValidationError(
-            {"pregnancy": "this pregnancy has already ended (birth, loss, transfer or move)"}
-        )
-    return locked
-
-
-def _antenatal_day(pregnancy: Pregnancy, day: dt.date) -> None:
-    if day > timezone.localdate():
-        raise ValidationError({"date": "the date is in the future"})
-    if day < pregnancy.enrolled_on:
-        raise ValidationError({"date": f"before the enrolment on {pregnancy.enrolled_on.isoformat()}"})
-
-
-def pregnancy_visit_record(*, actor: Actor, pregnancy: Pregnancy, date: dt.date) -> Pregnancy:
-    """Record an antenatal visit (its date) of an open pregnancy."""
-    require(actor, PREGNANCY_RECORD, pregnancy, object_type="pregnancy", object_id=pregnancy.pk)
-    _antenatal_day(pregnancy, date)
-    with transaction.atomic():
-        locked = _locked_open_pregnancy(pregnancy)
-        if date.isoformat() in locked.visits:
-            raise ValidationError({"date": "a visit on this date is already recorded"})
-        locked.visits = sorted([*locked.visits, date.isoformat()])
-        locked.save(update_fields=["visits"])
-        audit_record(
-            actor=actor, action="registry.pregnancy.visit", object_type="pregnancy", object_id=pregnancy.pk
-        )
-    return locked
-
-
-def pregnancy_end_record(
-    *,
-    actor: Actor,
-    pregnancy: Pregnancy,
-    type: str,
-    date: dt.date,
-    to_facility: Agency | None = None,
-    recorded_by_name: str = "",
-    recorded_by_role: str = "midwife",
-) -> PregnancyEvent:
-    """Record how an open pregnancy ended without a birth here: a loss, a transfer out to another health
-    facility (`to_facility`), or moving away. A fact: the row and its ledger leaf (the importer's shape)."""
-    require(actor, PREGNANCY_RECORD, pregnancy, object_type="pregnancy", object_id=pregnancy.pk)
-    if type not in PregnancyEvent.Type.values:
-        raise ValidationError({"type": f"use one of {', '.join(PregnancyEvent.Type.values)}"})
-    _antenatal_day(pregnancy, date)
-    if type == "transfer_out":
-        if to_facility is None:
-            raise ValidationError({"to_facility": "required for a transfer"})
-        if to_facility.kind not in FACILITY_KINDS or to_facility.pk == pregnancy.facility_id:
-            raise ValidationError({"to_facility": "a pregnancy is transferred to another health facility"})
-    elif to_facility is not None:
-        raise ValidationError({"to_facility": "only for a transfer"})
-    with transaction.atomic():
-        locked = _locked_open_pregnancy(pregnancy)
-        staff = (
-            staff_resolve(agency=locked.facility, name=recorded_by_name, role=recorded_by_role)
-            if recorded_by_name.strip()
-            else None
-        )
-        # INTERCHANGE.md: a pregnancy event's facility is the receiving facility of a transfer, else absent.
-        event = PregnancyEvent(
-            pregnancy=locked, type=type, date=date, facility=to_facility, recorded_by=staff
-        )
-        (event,) = writes.pregnancy_events_write([event], actor=actor)
-        audit_record(
-            actor=actor, action="registry.pregnancy.end", object_type="pregnancy_event", object_id=event.pk
-        )
-    return event
-
-
-@dataclass(frozen=True)
-class OpenPregnancy:
-    """An open pregnancy on a facility's list: past its expected date, and overdue past the rule's grace."""
-
-    pregnancy: Pregnancy
-    days_past_expected: int
-
-    @property
-    def past_expected(self) -> bool:
-        return self.days_past_expected > 0
-
-    @property
-    def overdue(self) -> bool:
-        return self.days_past_expected > OVERDUE_AFTER.days
-
-
-def pregnancies_open(*, actor: Actor, facility: Agency) -> list[OpenPregnancy]:
-    """A facility's open pregnancies, earliest expected date first (a read of mothers' records: audited).
-
-    Read-only; kept here because selectors.py is another engineer's file this session."""
-    require(actor, PREGNANCY_VIEW, agency_scope(facility), object_type="agency", object_id=facility.pk)
-    rows = (
-        Pregnancy.objects.filter(facility=facility)
-        .filter(scope_filter(actor, PREGNANCY_VIEW, agency_field="facility"))
-        .filter(births__isnull=True, events__isnull=True)
-        .select_related("mother", "facility")
-        .order_by("expected_date", "pk")
-    )
-    today = timezone.localdate()
-    found = [OpenPregnancy(p, (today - p.expected_date).days) for p in pregnancies_without_end(list(rows))]
-    audit_record(actor=actor, action="registry.pregnancy.view", object_type="agency", object_id=facility.pk)
-    return found
-
-
-def pregnancy_get(*, actor: Actor, pregnancy_id: int) -> Pregnancy:
-    """One pregnancy with its mother and facility, for those who may read it (audited)."""
-    pregnancy = Pregnancy.objects.select_related("mother", "facility__region").get(pk=pregnancy_id)
-    require(actor, PREGNANCY_VIEW, pregnancy, object_type="pregnancy", object_id=pregnancy.pk)
-    audit_record(
-        actor=actor, action="registry.pregnancy.view", object_type="pregnancy", object_id=pregnancy.pk
-    )
-    return pregnancy
-
-
 # --- custody events ------------------------------------------------------------------------------------------
 
 
@@ -494,6 +211,32 @@ def custody_problems(
     return problems
 
 
+def adoption_order_problems(
+    data: CustodyInput, child: Birth, agency_kinds: dict[int, str]
+) -> list[tuple[str, str]]:
+    """What is wrong with an adoption order recorded here (imported orders are taken as the dataset states them):
+    the authority is an adoption authority or court, the agency an adoption agency, and the decision is dated
+    neither in the future, nor before the child's birth, nor after the time the order took effect."""
+    if data.type != "adoption_order":
+        return []
+    problems = []
+    for name, kind in (("authority", "adoption_authority"), ("adoption_agency", "adoption_agency")):
+        agency = getattr(data, name)
+        if agency is not None and agency_kinds.get(agency.pk) != kind:
+            problems.append((name, f"the agency is a {agency_kinds.get(agency.pk)}, not an {kind}"))
+    if data.decided_on is None:
+        return problems
+    born = child.time.astimezone(dt.timezone(dt.timedelta(minutes=child.utc_offset))).date()
+    took_effect = data.time.date()
+    if data.decided_on > max(timezone.localdate(), took_effect):
+        problems.append(("decided_on", "a decision cannot be dated in the future"))
+    elif data.decided_on < born:
+        problems.append(("decided_on", f"decided before the child's birth ({born.isoformat()})"))
+    elif data.decided_on > took_effect:
+        problems.append(("decided_on", f"decided after the order took effect ({took_effect.isoformat()})"))
+    return problems
+
+
 def _pk(value) -> int | None:
     return value.pk if value is not None else None
 
@@ -539,7 +282,12 @@ def custody_may_record(*, actor: Actor, event_type: str, child: Birth) -> bool:
     """Whether `actor` may record an event of this type about `child` (no audit: pages use it to offer forms).
 
     Allowed on the facility of birth, or on any facility the child was transferred to."""
-    action = custody_action(event_type)
+    return child_action_allowed(actor=actor, action=custody_action(event_type), child=child)
+
+
+def child_action_allowed(*, actor: Actor, action: str, child: Birth) -> bool:
+    """Whether `actor` may take `action` on `child`: on the facility of birth, or on any facility the child was
+    transferred to (no audit)."""
     if authorize(actor, action, child).allowed:
         return True
     transfers = list(child.custody_events.filter(type__in=("transfer", "correction")))
@@ -557,11 +305,12 @@ def custody_permission_check(*, actor: Actor, event_type: str, child: Birth) -> 
         require(actor, action, child, object_type="birth", object_id=child.pk)
 
 
-def custody_event_record(
-    *, actor: Actor, child: Birth, data: CustodyInput, approved_by_user_id: int | None = None
-) -> CustodyEvent:
-    """Record one custody event about `child` (discharge, transfer, abandonment found, adoption order, death, or
-    a correction of an earlier event). Nothing earlier is changed: a correction is a new event."""
+CORRECTION_BY_PROPOSAL = "a correction is proposed, and recorded only when another person approves it"
+
+
+def custody_event_check(*, actor: Actor, child: Birth, data: CustodyInput) -> None:
+    """Refuse (audited denial, or ValidationError naming each field) what `custody_event_record` would refuse;
+    also checks a proposed correction (`corrections.correction_propose`)."""
     custody_permission_check(actor=actor, event_type=data.type, child=child)
     utc_offset_minutes(data.time)
     if data.time > timezone.now() + dt.timedelta(minutes=5):
@@ -571,12 +320,19 @@ def custody_event_record(
     agency_ids = {a.pk for a in (data.facility, data.to_facility, data.authority, data.adoption_agency) if a}
     kinds = dict(Agency.objects.filter(pk__in=agency_ids).values_list("pk", "kind"))
     problems = custody_problems(data, child_id=child.pk, child_outcome=child.outcome, agency_kinds=kinds)
+    problems += adoption_order_problems(data, child, kinds)
     if problems:
         raise ValidationError(dict(problems))
+
+
+def custody_event_record(*, actor: Actor, child: Birth, data: CustodyInput) -> CustodyEvent:
+    """Record one custody event about `child` (discharge, transfer, abandonment found, adoption order, death).
+    Nothing earlier is changed; a correction is proposed and approved by another person (`corrections.py`)."""
+    if data.type == "correction":
+        raise ValidationError({"type": CORRECTION_BY_PROPOSAL})
+    custody_event_check(actor=actor, child=child, data=data)
     with transaction.atomic():
         event, parents = custody_event_build(data, child_id=child.pk)
-        if data.type == "correction":
-            event.approved_by_id = approved_by_user_id or actor.user_id
         (event,) = writes.custody_events_write(
             [event], actor=actor, parents={0: parents} if parents else None
         )
@@ -606,10 +362,14 @@ def custody_events_record(*, actor: Actor, items: list[tuple[Birth, CustodyInput
     errors: dict[str, str] = {}
     for n, (child, data) in enumerate(items):
         problems = custody_problems(data, child_id=child.pk, child_outcome=child.outcome, agency_kinds=kinds)
+        if data.type == "correction":
+            problems = [("type", CORRECTION_BY_PROPOSAL)]
         if data.time.utcoffset() is None:
             problems.append(("time", "give the time with its UTC offset"))
         elif data.time > now + dt.timedelta(minutes=5) or data.time < child.time:
             problems.append(("time", "an event happens after the birth and not in the future"))
+        else:
+            problems += adoption_order_problems(data, child, kinds)
         errors.update({f"items[{n}].{name}": reason for name, reason in problems})
     if errors:
         raise ValidationError(errors)
@@ -617,8 +377,6 @@ def custody_events_record(*, actor: Actor, items: list[tuple[Birth, CustodyInput
         rows, parents = [], {}
         for n, (child, data) in enumerate(items):
             event, adoptive = custody_event_build(data, child_id=child.pk)
-            if data.type == "correction":
-                event.approved_by_id = actor.user_id
             rows.append(event)
             if adoptive:
                 parents[n] = adoptive

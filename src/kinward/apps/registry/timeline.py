@@ -1,4 +1,5 @@
-"""A child's timeline and status, derived from its immutable custody events (never stored as mutable truth).
+"""A child's timeline and status, derived from its immutable custody events (never stored as mutable truth);
+and a pregnancy's antenatal timeline (enrolment, visits, endings, births), each entry with its leaf.
 
 INTERCHANGE.md: "the current state of an event is the original with its corrections applied in time order". The
 child's status is what its last event (in corrected time order) made it; with no event the child is still in
@@ -143,3 +144,47 @@ def holding_facilities(birth_facility_id: int, events: list[Any]) -> set[int]:
         if state.event.type == "transfer" and state.values.get("to_facility"):
             held.add(state.values["to_facility"])
     return held
+
+
+# --- a pregnancy's antenatal care ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AntenatalEntry:
+    """One fact of a pregnancy's care, for its timeline: `kind` is `enrolled`, `visit`, a pregnancy event's type
+    (`loss`, `transfer_out`, `moved_away`) or `birth`; `ledger_index` is the leaf that records it (a visit
+    enrolled or imported with the pregnancy is committed to in the enrolment's leaf; None before enrolments
+    were logged)."""
+
+    date: dt.date
+    kind: str
+    ledger_index: int | None
+    own_leaf: bool = True
+    fact: Any = None
+
+
+def antenatal_timeline(
+    pregnancy: Any, visits: list[Any], events: list[Any], births: list[Any]
+) -> list[AntenatalEntry]:
+    """A pregnancy's enrolment, visits, endings and births in date order (ties: enrolment first, then by leaf)."""
+    enrolled = pregnancy.enrolled_on.isoformat()
+    entries = [AntenatalEntry(pregnancy.enrolled_on, "enrolled", pregnancy.ledger_index, fact=pregnancy)]
+    entries += [
+        AntenatalEntry(dt.date.fromisoformat(day), "visit", pregnancy.ledger_index, own_leaf=False)
+        for day in pregnancy.visits
+        if day != enrolled
+    ]
+    entries += [AntenatalEntry(v.date, "visit", v.ledger_index, fact=v) for v in visits]
+    entries += [AntenatalEntry(e.date, e.type, e.ledger_index, fact=e) for e in events]
+    entries += [
+        AntenatalEntry(
+            b.time.astimezone(dt.timezone(dt.timedelta(minutes=b.utc_offset))).date(),
+            "birth",
+            b.ledger_index,
+            fact=b,
+        )
+        for b in births
+    ]
+    order = {"enrolled": 0}
+    entries.sort(key=lambda e: (e.date, order.get(e.kind, 1), e.ledger_index or -1))
+    return entries

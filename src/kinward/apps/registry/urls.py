@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kinward.apps.registry import views
+from kinward.apps.registry import views, views_antenatal, views_corrections
 
 app_name = "registry"
 urlpatterns = [
@@ -14,11 +14,13 @@ urlpatterns = [
     path("certificates/<int:certificate_id>/", views.certificate, name="certificate"),
     path("verify/", views.verify, name="verify"),
     path("children/<str:newborn_id>/events/<str:event_type>", views.custody_event, name="custody_event"),
-    path("pregnancies/", views.pregnancies, name="pregnancies"),
-    path("pregnancies/enrol/", views.pregnancy_enrol, name="pregnancy_enrol"),
-    path("pregnancies/<int:pregnancy_id>/", views.pregnancy, name="pregnancy"),
-    path("pregnancies/<int:pregnancy_id>/visits", views.pregnancy_visit, name="pregnancy_visit"),
-    path("pregnancies/<int:pregnancy_id>/end", views.pregnancy_end, name="pregnancy_end"),
+    path("corrections/<int:proposal_id>/approve", views_corrections.approve, name="correction_approve"),
+    path("corrections/<int:proposal_id>/reject", views_corrections.reject, name="correction_reject"),
+    path("pregnancies/", views_antenatal.pregnancies, name="pregnancies"),
+    path("pregnancies/enrol/", views_antenatal.pregnancy_enrol, name="pregnancy_enrol"),
+    path("pregnancies/<int:pregnancy_id>/", views_antenatal.pregnancy, name="pregnancy"),
+    path("pregnancies/<int:pregnancy_id>/visits", views_antenatal.pregnancy_visit, name="pregnancy_visit"),
+    path("pregnancies/<int:pregnancy_id>/end", views_antenatal.pregnancy_end, name="pregnancy_end"),
     path("births/notify/", views.birth_notify, name="birth_notify"),
     path("births/<str:newborn_id>/notified/", views.birth_notified, name="birth_notified"),
 ]

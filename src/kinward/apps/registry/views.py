@@ -1,6 +1,6 @@
 """Registry pages: a child's timeline with proof status and custody event forms, the registrar's review queue,
-the public transparency page, antenatal enrolment and the delivery room's birth notification. Views parse the
-request and call one selector or service; nothing is decided here."""
+the public transparency page and the delivery room's birth notification (antenatal care: `views_antenatal.py`).
+Views parse the request and call one selector or service; nothing is decided here."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,7 +24,7 @@ from kinward.apps.accounts.authz import authorize
 from kinward.apps.accounts.models import Agency
 from kinward.apps.audit.services import require
 from kinward.apps.core.models import IdempotencyRecord
-from kinward.apps.registry import forms, selectors, services
+from kinward.apps.registry import antenatal, corrections, forms, selectors, services, views_corrections
 from kinward.apps.registry.forms import CustodyEventForm
 from kinward.apps.registry.models import Birth, CustodyEvent, Pregnancy
 from kinward.apps.registry.timeline import STATUS_LABELS
@@ -73,6 +72,7 @@ def _child_page(
             "status_label": STATUS_LABELS.get(record.status, record.status),
             "can_issue": authorize(request.actor, "registry.certificate.issue", record.birth).allowed,
             "event_forms": _custody_forms(request, record, bound),
+            "proposals": views_corrections.proposal_rows(request.actor, record.birth),
         },
         status=status,
     )
@@ -91,7 +91,10 @@ def review(request: HttpRequest) -> HttpResponse:
         }
         for b in page
     ]
-    return render(request, "registry/review.html", {"page": page, "rows": rows})
+    waiting = []  # corrections proposed by others in the registrar's area, decided on the child's page
+    if authorize(request.actor, corrections.APPROVE).allowed:
+        waiting = corrections.corrections_pending(actor=request.actor)
+    return render(request, "registry/review.html", {"page": page, "rows": rows, "corrections": waiting})
 
 
 def _decide(request: HttpRequest, newborn_id: str, service, done: str) -> HttpResponse:
@@ -236,133 +239,6 @@ def _facility_choices(facility: Agency, *, child_protection: bool = False) -> li
     return list(agencies.exclude(pk=facility.pk).order_by("name").values_list("pk", "name"))
 
 
-@login_required
-def pregnancies(request: HttpRequest) -> HttpResponse:
-    """A facility's open pregnancies by expected date; past-due and overdue ones are marked (red flag)."""
-    facility = _facility(request)
-    rows = services.pregnancies_open(actor=request.actor, facility=facility)
-    return render(
-        request,
-        "registry/pregnancies.html",
-        {
-            "facility": facility,
-            "rows": rows,
-            "overdue_weeks": services.OVERDUE_AFTER.days // 7,
-            "overdue_count": sum(1 for r in rows if r.overdue),
-            "can_enrol": authorize(
-                request.actor, services.PREGNANCY_RECORD, services.agency_scope(facility)
-            ).allowed,
-        },
-    )
-
-
-@login_required
-def pregnancy_enrol(request: HttpRequest) -> HttpResponse:
-    facility = _facility(request)
-    scope = services.agency_scope(facility)
-    require(request.actor, services.PREGNANCY_RECORD, scope, object_type="agency", object_id=facility.pk)
-    form = forms.PregnancyEnrolForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            pregnancy = services.pregnancy_enrol(
-                actor=request.actor,
-                facility=facility,
-                mother=forms.person_data(data, "mother_"),
-                expected_date=data["expected_date"],
-                enrolled_on=data["enrolled_on"],
-            )
-        except ValidationError as invalid:
-            forms.service_errors(form, invalid, form.renames)
-        else:
-            messages.success(request, _("Pregnancy enrolled."))
-            return redirect("registry:pregnancy", pregnancy_id=pregnancy.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request, "registry/pregnancy_enrol.html", {"form": form, "facility": facility}, status=status
-    )
-
-
-def _pregnancy_page(request: HttpRequest, pregnancy_id: int, bound: dict | None = None) -> HttpResponse:
-    pregnancy = services.pregnancy_get(actor=request.actor, pregnancy_id=pregnancy_id)
-    is_open = bool(services.pregnancies_without_end([pregnancy]))
-    may_record = authorize(request.actor, services.PREGNANCY_RECORD, pregnancy).allowed
-    bound = bound or {}
-    context = {
-        "pregnancy": pregnancy,
-        "is_open": is_open,
-        "days_past_expected": (timezone.localdate() - pregnancy.expected_date).days,
-        "overdue_days": services.OVERDUE_AFTER.days,
-        "events": list(pregnancy.events.order_by("date")),
-        "births": list(pregnancy.births.order_by("time")),
-        "may_record": may_record and is_open,
-        "may_notify": authorize(
-            request.actor, "registry.birth.notify", services.agency_scope(pregnancy.facility)
-        ).allowed,
-        "visit_form": bound.get("visit") or forms.PregnancyVisitForm(prefix="visit"),
-        "end_form": bound.get("end")
-        or forms.PregnancyEndForm(prefix="end", facility_choices=_facility_choices(pregnancy.facility)),
-    }
-    return render(request, "registry/pregnancy.html", context, status=400 if bound else 200)
-
-
-@login_required
-def pregnancy(request: HttpRequest, pregnancy_id: int) -> HttpResponse:
-    return _pregnancy_page(request, pregnancy_id)
-
-
-@login_required
-@require_POST
-def pregnancy_visit(request: HttpRequest, pregnancy_id: int) -> HttpResponse:
-    pregnancy = Pregnancy.objects.select_related("facility__region").get(pk=pregnancy_id)
-    require(
-        request.actor, services.PREGNANCY_RECORD, pregnancy, object_type="pregnancy", object_id=pregnancy.pk
-    )
-    form = forms.PregnancyVisitForm(request.POST, prefix="visit")
-    if form.is_valid():
-        try:
-            services.pregnancy_visit_record(
-                actor=request.actor, pregnancy=pregnancy, date=form.cleaned_data["date"]
-            )
-        except ValidationError as invalid:
-            forms.service_errors(form, invalid, {})
-        else:
-            messages.success(request, _("Visit recorded."))
-            return redirect("registry:pregnancy", pregnancy_id=pregnancy.pk)
-    return _pregnancy_page(request, pregnancy_id, {"visit": form})
-
-
-@login_required
-@require_POST
-def pregnancy_end(request: HttpRequest, pregnancy_id: int) -> HttpResponse:
-    pregnancy = Pregnancy.objects.select_related("facility__region").get(pk=pregnancy_id)
-    require(
-        request.actor, services.PREGNANCY_RECORD, pregnancy, object_type="pregnancy", object_id=pregnancy.pk
-    )
-    form = forms.PregnancyEndForm(
-        request.POST, prefix="end", facility_choices=_facility_choices(pregnancy.facility)
-    )
-    if form.is_valid():
-        data = form.cleaned_data
-        to_facility = Agency.objects.get(pk=data["to_facility"]) if data["to_facility"] else None
-        try:
-            services.pregnancy_end_record(
-                actor=request.actor,
-                pregnancy=pregnancy,
-                type=data["type"],
-                date=data["date"],
-                to_facility=to_facility,
-                recorded_by_name=data["recorded_by_name"],
-                recorded_by_role=data["recorded_by_role"],
-            )
-        except ValidationError as invalid:
-            forms.service_errors(form, invalid, {"attendant.name": "recorded_by_name"})
-        else:
-            messages.success(request, _("The end of this pregnancy is recorded."))
-            return redirect("registry:pregnancy", pregnancy_id=pregnancy.pk)
-    return _pregnancy_page(request, pregnancy_id, {"end": form})
-
-
 # --- the delivery room ---------------------------------------------------------------------------------------
 
 OFFSET_SESSION_KEY = "registry_utc_offset"
@@ -386,7 +262,7 @@ def _form_hash(request: HttpRequest) -> str:
 
 
 def _pregnancy_choices(actor, facility: Agency) -> list[tuple[int, str]]:
-    if not authorize(actor, services.PREGNANCY_VIEW, services.agency_scope(facility)).allowed:
+    if not authorize(actor, antenatal.PREGNANCY_VIEW, services.agency_scope(facility)).allowed:
         return []
     return [
         (
@@ -394,7 +270,7 @@ def _pregnancy_choices(actor, facility: Agency) -> list[tuple[int, str]]:
             f"{row.pregnancy.mother.given_name} {row.pregnancy.mother.family_name} · "
             f"{_('expected')} {row.pregnancy.expected_date.isoformat()}",
         )
-        for row in services.pregnancies_open(actor=actor, facility=facility)
+        for row in selectors.pregnancies_open(actor=actor, facility=facility)
     ]
 
 
@@ -549,14 +425,20 @@ def _custody_form(
     event_type: str, *, request: HttpRequest, record: selectors.ChildRecord, data=None
 ) -> forms.CustodyEventForm:
     extra: dict = {}
+    initial: dict = {}
     if event_type == "transfer":
         extra["facility_choices"] = _facility_choices(_facility(request), child_protection=True)
+    elif event_type == "adoption_order":
+        agency = _facility(request)
+        extra["authority_choices"] = _agencies_of_kind(agency, "adoption_authority")
+        extra["agency_choices"] = _agencies_of_kind(agency, "adoption_agency")
+        own = {"adoption_authority": "authority", "adoption_agency": "adoption_agency"}.get(agency.kind)
+        initial = {own: agency.pk} if own else {}  # an officer's own court or agency, by default
     elif event_type == "correction":
         extra["event_choices"] = [
             (str(s.event.event_id), f"{s.event.get_type_display()} · {s.time:%Y-%m-%d %H:%M}")
             for s in record.states
         ]
-    initial = {}
     if event_type == "discharge" and record.birth.mother is not None:
         initial = {**forms.person_initial(record.birth.mother, "to_"), "relationship": "mother"}
     return forms.CUSTODY_FORMS[event_type](
@@ -564,16 +446,27 @@ def _custody_form(
     )
 
 
+def _agencies_of_kind(agency: Agency, kind: str) -> list[tuple[int, str]]:
+    agencies = Agency.objects.filter(kind=kind, country=agency.country, is_active=True)
+    return list(agencies.order_by("name").values_list("pk", "name"))
+
+
 def _custody_forms(request: HttpRequest, record, bound: forms.CustodyEventForm | None) -> list:
-    """The event forms the person may use on this child (none for a stillbirth)."""
+    """The event forms the person may use on this child, each only where the service would accept it (custody
+    events at the child's facilities, adoption orders for adoption officers of the region; none for a
+    stillbirth)."""
     birth = record.birth
-    if birth.outcome != "live" or not services.custody_may_record(
-        actor=request.actor, event_type="discharge", child=birth
-    ):
+    if birth.outcome != "live":
         return []
+    allowed: dict[str, bool] = {}
     made = []
     for event_type in forms.CUSTODY_FORMS:
-        if event_type == "correction" and not record.states:
+        action = services.custody_action(event_type)
+        if action not in allowed:
+            allowed[action] = services.custody_may_record(
+                actor=request.actor, event_type=event_type, child=birth
+            )
+        if not allowed[action] or (event_type == "correction" and not record.states):
             continue
         if bound is not None and bound.event_type == event_type:
             made.append(bound)
@@ -591,6 +484,7 @@ def _custody_input(form: forms.CustodyEventForm, child: Birth, facility: Agency)
     if form.event_type == "correction":
         corrects = CustodyEvent.objects.get(event_id=data["corrects"], child=child)
     to = forms.person_data(data, "to_") if form.event_type == "discharge" else None
+    parents = form.adoptive_parents() if isinstance(form, forms.AdoptionOrderForm) else []
     return services.CustodyInput(
         type=form.event_type,
         time=form.aware_time(),
@@ -599,6 +493,7 @@ def _custody_input(form: forms.CustodyEventForm, child: Birth, facility: Agency)
         if name
         else None,
         to=services.person_resolve(data=to) if to else None,
+        adoptive_parents=tuple(services.person_resolve(data=p) for p in parents),
         corrects=corrects,
         **form.event_fields(),
     )
@@ -620,11 +515,19 @@ def custody_event(request: HttpRequest, newborn_id: str, event_type: str) -> Htt
                 transaction.atomic()
             ):  # the people and staff it names are created with the event or not at all
                 data = _custody_input(form, child, _facility(request))
-                services.custody_event_record(actor=request.actor, child=child, data=data)
+                if form.event_type == "correction":  # four eyes: another person approves it
+                    corrections.correction_propose(actor=request.actor, child=child, data=data)
+                else:
+                    services.custody_event_record(actor=request.actor, child=child, data=data)
         except ValidationError as invalid:
             forms.service_errors(form, invalid, form.renames)
         else:
             request.session[OFFSET_SESSION_KEY] = form.cleaned_data["utc_offset"]
-            messages.success(request, _("Event recorded: %(type)s.") % {"type": form.event_type})
+            if form.event_type == "correction":
+                messages.success(
+                    request, _("Correction proposed: it takes effect when another person approves it.")
+                )
+            else:
+                messages.success(request, _("Event recorded: %(type)s.") % {"type": form.event_type})
             return redirect("registry:child", newborn_id=child.newborn_id)
     return _child_page(request, newborn_id, bound=form, status=400)

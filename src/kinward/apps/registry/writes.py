@@ -15,13 +15,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from kinward.apps.accounts.authz import Actor
-from kinward.apps.registry.fastinsert import rows_insert
+from kinward.apps.registry.events import facts_written
+from kinward.apps.registry.fastinsert import loaded_row, rows_insert
 from kinward.apps.registry.ledger import append_leaves, event_leaf, rfc3339
 from kinward.apps.registry.models import (
     AdoptiveParent,
+    AntenatalVisit,
     Birth,
     CustodyEvent,
     Person,
+    Pregnancy,
     PregnancyEvent,
     Registration,
     Staff,
@@ -43,7 +46,10 @@ PERSON_FIELDS = (
 
 def _persons(ids: set[int]) -> dict[int, Person]:
     ids.discard(None)
-    return {p.pk: p for p in Person.objects.filter(pk__in=ids).only(*PERSON_FIELDS)} if ids else {}
+    if not ids:
+        return {}
+    rows = Person.objects.filter(pk__in=ids).values_list(*PERSON_FIELDS)
+    return {values[0]: loaded_row(Person, PERSON_FIELDS, values) for values in rows}
 
 
 def _staff_names(ids: set[int]) -> dict[int, str]:
@@ -108,7 +114,7 @@ def births_write(births: list[Birth], *, actor: Actor | None) -> list[Birth]:
     indexes = append_leaves([birth_leaf(b, persons, staff) for b in births])
     for birth, index in zip(births, indexes, strict=True):
         birth.ledger_index = index
-    return rows_insert(births)
+    return facts_written("births", rows_insert(births), actor=actor)
 
 
 # --- custody events ------------------------------------------------------------------------------------------
@@ -196,7 +202,73 @@ def custody_events_write(
     ]
     if links:
         AdoptiveParent.objects.bulk_create(links)
-    return created
+    return facts_written("custody_events", created, actor=actor)
+
+
+# --- antenatal care: enrolments and visits -------------------------------------------------------------------
+
+
+def pregnancy_leaf(pregnancy: Pregnancy, persons: dict[int, Person]) -> bytes:
+    """The enrolment's leaf: the date and facility in clear; the mother, the expected date and the visit dates
+    as enrolled or imported only as commitments (also what `ledger_audit` rebuilds to compare)."""
+    mother = persons.get(pregnancy.mother_id)
+    return event_leaf(
+        kind="pregnancy.enrolled",
+        event_id=str(pregnancy.event_id),
+        newborn_id=None,
+        time=pregnancy.enrolled_on.isoformat(),
+        facility_id=pregnancy.facility_id,
+        secret=bytes(pregnancy.record_secret),
+        personal={
+            "mother": mother.personal_values() if mother else None,
+            "expected_date": pregnancy.expected_date.isoformat(),
+            "visits": list(pregnancy.visits),
+            "external_ref": [pregnancy.source, pregnancy.external_ref] if pregnancy.external_ref else None,
+        },
+    )
+
+
+def pregnancies_write(pregnancies: list[Pregnancy], *, actor: Actor | None) -> list[Pregnancy]:
+    """Insert unsaved, validated pregnancies (antenatal enrolments) with their leaves: one query for the
+    mothers, one append, one insert per batch."""
+    assert transaction.get_connection().in_atomic_block
+    _stamp(pregnancies, actor, timezone.now())
+    persons = _persons({p.mother_id for p in pregnancies})
+    indexes = append_leaves([pregnancy_leaf(p, persons) for p in pregnancies])
+    for pregnancy, index in zip(pregnancies, indexes, strict=True):
+        pregnancy.ledger_index = index
+    return facts_written("pregnancies", rows_insert(pregnancies), actor=actor)
+
+
+def antenatal_visit_leaf(visit: AntenatalVisit, *, facility_id: int, staff: dict[int, str]) -> bytes:
+    """A visit's leaf: its date and the pregnancy's facility in clear; the pregnancy and who recorded the visit
+    only as commitments (as a pregnancy event's leaf)."""
+    return event_leaf(
+        kind="pregnancy.visit",
+        event_id=str(visit.event_id),
+        newborn_id=None,
+        time=visit.date.isoformat(),
+        facility_id=facility_id,
+        secret=bytes(visit.record_secret),
+        personal={
+            "pregnancy": visit.pregnancy_id,
+            "recorded_by": staff.get(visit.recorded_by_id),
+            "external_ref": [visit.source, visit.external_ref] if visit.external_ref else None,
+        },
+    )
+
+
+def antenatal_visits_write(visits: list[AntenatalVisit], *, actor: Actor | None) -> list[AntenatalVisit]:
+    """Insert unsaved, validated antenatal visits with their leaves."""
+    assert transaction.get_connection().in_atomic_block
+    _stamp(visits, actor, timezone.now())
+    pregnancy_ids = {v.pregnancy_id for v in visits}
+    facility = dict(Pregnancy.objects.filter(pk__in=pregnancy_ids).values_list("pk", "facility_id"))
+    staff = _staff_names({v.recorded_by_id for v in visits})
+    leaves = [antenatal_visit_leaf(v, facility_id=facility[v.pregnancy_id], staff=staff) for v in visits]
+    for visit, index in zip(visits, append_leaves(leaves), strict=True):
+        visit.ledger_index = index
+    return rows_insert(visits)
 
 
 # --- pregnancy events and registrations ---------------------------------------------------------------------
@@ -225,7 +297,7 @@ def pregnancy_events_write(events: list[PregnancyEvent], *, actor: Actor | None)
     ]
     for event, index in zip(events, append_leaves(leaves), strict=True):
         event.ledger_index = index
-    return rows_insert(events)
+    return facts_written("pregnancy_events", rows_insert(events), actor=actor)
 
 
 def registration_complete(registration: Registration, *, registry_agency_id: int | None) -> Registration:

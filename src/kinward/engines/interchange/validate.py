@@ -203,10 +203,17 @@ class DatasetValidator:
     its type in the dataset; other records point at it by `ref`"). `outside(type, ref)`, when given, is asked
     about a ref this dataset does not hold and may return where such a record exists outside the dataset (an
     importer knows earlier imports); the rejection then says so instead of "does not exist".
+    `check_record(line)`, when given, stands in for `validate_record` on each parsed line and must answer as it
+    does (`precheck.RecordPrecheck` runs those checks in a second process).
     """
 
-    def __init__(self, outside: Callable[[str, str], str | None] | None = None) -> None:
+    def __init__(
+        self,
+        outside: Callable[[str, str], str | None] | None = None,
+        check_record: Callable[[RecordLine], list[Problem]] | None = None,
+    ) -> None:
         self.outside = outside
+        self.check_record = check_record
         self.refs: dict[str, set[str]] = {t: set() for t in fmt.RECORD_TYPES}
         self.rejected_refs: dict[str, set[str]] = {t: set() for t in fmt.RECORD_TYPES}
         self.accepted: dict[str, int] = dict.fromkeys(fmt.RECORD_TYPES, 0)
@@ -238,7 +245,10 @@ class DatasetValidator:
         if item.record is None:
             return [Problem(item.file, item.line, None, None, item.error or "not a record")], False
         record, rtype = item.record, item.type
-        problems = validate_record(rtype, record, file=item.file, line=item.line)
+        if self.check_record is not None:
+            problems = self.check_record(item)
+        else:
+            problems = validate_record(rtype, record, file=item.file, line=item.line)
         if problems:
             return problems, False
         ref = record["ref"]

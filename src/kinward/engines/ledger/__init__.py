@@ -23,7 +23,7 @@ from .errors import (
     WrongProofLength,
 )
 from .hashing import EMPTY_ROOT, leaf_hash, node_hash
-from .leaf import LeafEncodingError, canonical_json, commitment, new_record_secret
+from .leaf import LeafEncodingError, canonical_json, commitment, commitments, new_record_secret
 from .log import MerkleLog
 from .note import NoteSigner, NoteVerifier, OpenedNote, key_id, open_note, sign_note
 from .proofs import verify_consistency, verify_inclusion
@@ -62,6 +62,7 @@ __all__ = [
     "WrongProofLength",
     "canonical_json",
     "commitment",
+    "commitments",
     "key_id",
     "leaf_hash",
     "make_tlog_proof",

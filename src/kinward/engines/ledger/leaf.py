@@ -9,7 +9,6 @@ can show that a value is the one committed.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import secrets
@@ -43,6 +42,33 @@ def _check_canonical(value: Any, path: str) -> None:
     raise LeafEncodingError(f"{path} has unsupported type {type(value).__name__}")
 
 
+def _plain(value: Any) -> bool:
+    """The common case of `_check_canonical`, without building a path per value (leaves are made by the
+    million): only the exact types str, int, bool, None, list, tuple and dict with str keys."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return True
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                return False
+            kind = type(item)
+            if not (kind is str or kind is int or item is None or kind is bool or _plain(item)):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        for item in value:
+            kind = type(item)
+            if not (kind is str or kind is int or item is None or kind is bool or _plain(item)):
+                return False
+        return True
+    return False
+
+
+# one encoder for every leaf: `json.dumps` with options builds a new JSONEncoder per call (same output)
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(event: dict[str, Any]) -> bytes:
     """Canonical bytes of an event for a ledger leaf: JSON with sorted keys, no whitespace, UTF-8.
 
@@ -52,13 +78,28 @@ def canonical_json(event: dict[str, Any]) -> bytes:
     """
     if not isinstance(event, dict):
         raise LeafEncodingError(f"event must be a dict, got {type(event).__name__}")
-    _check_canonical(event, "event")
-    return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    if not _plain(event):
+        _check_canonical(event, "event")  # subclasses pass; anything else raises with the value's path
+    return _CANONICAL.encode(event).encode("utf-8")
 
 
 def new_record_secret() -> bytes:
     """A fresh 32-byte per-record secret (CSPRNG) for salted commitments."""
     return secrets.token_bytes(32)
+
+
+def commitments(secret: bytes, values: dict[str, str]) -> dict[str, str]:
+    """`commitment(secret, value)` for each value, by name: the same strings, the secret checked once (an
+    import commits to millions of values)."""
+    if not isinstance(secret, bytes) or len(secret) < MIN_SECRET_BYTES:
+        raise LeafEncodingError(f"commitment secret must be at least {MIN_SECRET_BYTES} bytes")
+    out = {}
+    for name, value in values.items():
+        if type(value) is not str:
+            out[name] = commitment(secret, value)  # a str subclass passes, anything else raises
+            continue
+        out[name] = hmac.digest(secret, unicodedata.normalize("NFC", value).encode("utf-8"), "sha256").hex()
+    return out
 
 
 def commitment(secret: bytes, value: str) -> str:
@@ -72,4 +113,4 @@ def commitment(secret: bytes, value: str) -> str:
     if not isinstance(value, str):
         raise LeafEncodingError(f"committed value must be a str, got {type(value).__name__}")
     message = unicodedata.normalize("NFC", value).encode("utf-8")
-    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+    return hmac.digest(secret, message, "sha256").hex()
