@@ -141,6 +141,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("KINWARD_EMAIL_FROM", "kinward@localhost")
 
 # --- background work ---------------------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Each birth, custody event, pregnancy or abandonment report committed through Kinward queues its red-flag
+# evaluation (docs/alerts.md); off, live alerts come from the nightly scan only.
+ALERTS_EVALUATE_EVENTS = env_bool("KINWARD_ALERTS_EVALUATE_EVENTS", True)
 
 # --- API ---------------------------------------------------------------------------------------------------
 API_PAGE_SIZE = env_int("KINWARD_API_PAGE_SIZE", 50)

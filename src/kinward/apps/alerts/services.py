@@ -56,11 +56,25 @@ def subject_agency_refs(con, subjects: Iterable[tuple[str, str]]) -> dict[tuple[
     return found
 
 
-def alerts_ingest(*, alerts: Iterable, source: str, agency_refs: Mapping[tuple[str, str], str]) -> IngestReport:
+def alerts_ingest(
+    *,
+    alerts: Iterable,
+    source: str,
+    agency_refs: Mapping[tuple[str, str], str],
+    agency_ids: Mapping[str, int] | None = None,
+) -> IngestReport:
     """Store the alerts of a rules scan as leads to review. Idempotent: an alert already stored (same rule,
-    version and subject) is only marked as seen again, never reset, so no review work is lost."""
+    version and subject) is only marked as seen again, never reset, so no review work is lost.
+
+    `agency_refs` maps each subject to the ref of the agency it concerns; that ref is an agency's
+    `external_ref`, or, with `agency_ids` (an export of this registry: ref -> agency key), one of its refs."""
     alerts = list(alerts)
-    agencies = {a.external_ref: a for a in Agency.objects.exclude(external_ref="")}
+    if agency_ids is None:
+        agencies = {a.external_ref: a for a in Agency.objects.exclude(external_ref="")}
+    else:
+        wanted = {agency_ids[r] for r in agency_refs.values() if r in agency_ids}
+        by_pk = Agency.objects.in_bulk(wanted)
+        agencies = {ref: by_pk[pk] for ref, pk in agency_ids.items() if pk in by_pk}
     now = timezone.now()
     created = seen = without_agency = 0
     with transaction.atomic():

@@ -35,6 +35,7 @@ DEFAULT_SCHEDULES: tuple[ScheduleSpec, ...] = (
     ScheduleSpec("delete old benign posts", "kinward.apps.watch.tasks.benign_posts_retention", 24 * 3600),
     ScheduleSpec("prune tip-line rate counters", "kinward.apps.tips.tasks.tip_rate_counters_prune", 3600),
     ScheduleSpec("detect missed abandonment reports", "kinward.apps.reporting.tasks.missed_reports_detect", 3600),
+    ScheduleSpec("scan the registry for red flags", "kinward.apps.alerts.tasks.alerts_scan_live", 24 * 3600),
 )
 
 

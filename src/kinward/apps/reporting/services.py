@@ -21,6 +21,7 @@ from kinward.apps.audit.models import AuditEntry
 from kinward.apps.audit.services import audit_record, require
 from kinward.apps.core.services import notify
 from kinward.apps.registry import services as registry
+from kinward.apps.registry.events import fact_committed
 from kinward.apps.registry.models import AbandonmentReport, Birth, CustodyEvent, Person, Staff
 from kinward.apps.reporting.jurisdictions import Jurisdiction, Recipient, jurisdiction_for
 from kinward.apps.reporting.models import ReportFiling, ReportStep, facility_scope
@@ -208,6 +209,7 @@ def abandonment_report_file(
             object_id=report.pk,
         )
         steps_create(filing=filing, jurisdiction=jurisdiction, now=now)
+        fact_committed("abandonment_reports", [report.pk])
     return filing
 
 
