@@ -94,3 +94,14 @@ def actor_of(user):
 def fast_password_hashing(settings):
     """Tests create many people: a fast hasher keeps the suite quick (production keeps PBKDF2)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language: a page request leaves its language (the user's preference, the
+    Accept-Language header) active in the thread after the response, and the next test would read it."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
