@@ -10,7 +10,13 @@ import pytest
 
 from kinward.engines.rules import scan_dataset
 from kinward.engines.rules.dataset import SCHEMAS
-from kinward.engines.rules.incremental import IncrementalEvaluator, RecordError, json_structure
+from kinward.engines.rules.incremental import (
+    IncrementalEvaluator,
+    RecordError,
+    _combined_sql,
+    _split_with,
+    json_structure,
+)
 from kinward.engines.rules.records import _insert_sql, insert_record
 
 STREAMED = ("custody_events", "abandonment_reports", "certificates", "adoption_files")
@@ -162,3 +168,16 @@ def test_an_event_that_fails_leaves_no_stale_neighbourhood_for_the_next(evaluato
     evaluator.add("persons", {"ref": "P-LONE", "given_name": "Lone"})
     assert evaluator.con.execute("SELECT count(*) FROM work.custody_events").fetchone() == (0,)
     assert evaluator.con.execute("SELECT count(*) FROM persons WHERE ref = 'P-FAIL'").fetchone() == (0,)
+
+
+def test_rules_sharing_one_sql_file_bind_its_common_part_once(ruleset):
+    pair = tuple(r for r in ruleset if r.id in ("non_guardian_discharge", "discharge_needs_review"))
+    sql, params = _combined_sql(pair, plain_custody=True)
+    assert sql.count("open_cases AS (") == 1 and sql.count("tiered AS (") == 2  # the tier is each rule's own
+    assert {"r0_tier", "r1_tier", "r0_scoped"} <= set(params) and "r1_scoped" not in params
+
+
+def test_a_with_statement_splits_around_strings_and_comments_only():
+    sql = "-- a (note\nWITH a AS (SELECT ')' AS x), b AS (SELECT x -- it's )\n FROM a) SELECT * FROM b"
+    assert _split_with(sql) == ([("a", "SELECT ')' AS x"), ("b", "SELECT x \n FROM a")], " SELECT * FROM b")
+    assert _split_with("SELECT 1") is None and _split_with("WITH a AS (SELECT 1 /* x */) SELECT 2") is None

@@ -507,30 +507,90 @@ def _combined_sql(rules: tuple, *, plain_custody: bool) -> tuple[str, dict[str, 
     """One statement returning (rule index, subject_ref, evidence, facts) for several per-record rules: `scope`
     (from the parameters $scope_type and $scope_ref) and the derived relations the rules read as materialised
     common table expressions, then each rule's SQL unchanged but for its parameters, renamed
-    `$r<index>_<name>` (values from `bind`), the rules joined by UNION ALL."""
+    `$r<index>_<name>` (values from `bind`), the rules joined by UNION ALL. Rules sharing one SQL file
+    (non_guardian_discharge, discharge_needs_review) share its leading common table expressions that read no
+    parameter valued differently between them: hoisted into the statement's, they are bound once."""
     ctes = ["scope AS (SELECT unnest($scope_type) AS type, unnest($scope_ref) AS ref)"]
     for name in _needed_derived(rules):
         body = _PLAIN_CUSTODY if name == "custody" and plain_custody else DERIVED[name]
         ctes.append(f"{name} AS MATERIALIZED (\n{body}\n)")
-    parts, params = [], {}
+    names = {*_WORK_TABLES, "agencies", "meta"}  # a hoisted name must hide no table another rule reads
+    parts, params, shared = [], {}, {}
     for i, rule in enumerate(rules):
-        values = bind(rule, scoped=True)
-        body = _PARAM_RE.sub(lambda m, i=i, v=values: f"$r{i}_{m[1]}" if m[1] in v else m[0], rule.sql)
+        values, sql = bind(rule, scoped=True), rule.sql
+        if rule.sql not in shared:
+            shared[rule.sql] = _hoist(
+                rule.sql, [bind(r, scoped=True) for r in rules if r.sql == rule.sql], names
+            )
+            for name, body in shared[rule.sql][0]:
+                names.add(name)
+                body = _PARAM_RE.sub(lambda m, i=i, v=values: f"$r{i}_{m[1]}" if m[1] in v else m[0], body)
+                materialized = "MATERIALIZED " if re.search(rf"\b{name}\b", shared[rule.sql][1]) else ""
+                ctes.append(f"{name} AS {materialized}(\n{body}\n)")
+        sql = shared[rule.sql][1]
+        body = _PARAM_RE.sub(lambda m, i=i, v=values: f"$r{i}_{m[1]}" if m[1] in v else m[0], sql)
         params.update({f"r{i}_{name}": value for name, value in values.items()})
         parts.append(
             f"SELECT {i} AS rule_index, CAST(subject_ref AS VARCHAR), "
             f"CAST(evidence AS STRUCT(type VARCHAR, ref VARCHAR)[]), CAST(facts AS VARCHAR) "
             f"FROM (\n{body.strip().rstrip(';')}\n)"
         )
-    return "WITH " + ",\n".join(ctes) + "\n" + "\nUNION ALL\n".join(parts), params
+    statement = "WITH " + ",\n".join(ctes) + "\n" + "\nUNION ALL\n".join(parts)
+    used = set(_PARAM_RE.findall(statement))  # a rule's parameters read only in hoisted parts: not its own
+    return statement, {name: value for name, value in params.items() if name in used}
+
+
+_CTE_RE = re.compile(r"\s*([a-z_][a-z0-9_]*)\s+AS\s+\(", re.IGNORECASE)
+
+
+def _hoist(sql: str, bound: list[dict[str, Any]], taken: set[str]) -> tuple[list[tuple[str, str]], str]:
+    """For the rules sharing `sql` (their bound parameters `bound`): the leading common table expressions of
+    `sql` that read no parameter valued differently between them and whose names are not `taken` (name, body),
+    and the rest of `sql` (all of it when there is one rule, or nothing to hoist)."""
+    varying = {name for name in bound[0] if any(b.get(name) != bound[0][name] for b in bound)}
+    split = _split_with(sql) if len(bound) > 1 else None
+    if split is None:
+        return [], sql
+    ctes, final = split
+    hoisted = []
+    for name, body in ctes:
+        if name.lower() in taken or varying & set(_PARAM_RE.findall(body)):
+            break
+        hoisted.append((name, body))
+    rest = ctes[len(hoisted) :]
+    if not hoisted:
+        return [], sql
+    return hoisted, ("WITH " + ", ".join(f"{n} AS ({b})" for n, b in rest) + " " if rest else "") + final
+
+
+def _split_with(sql: str) -> tuple[list[tuple[str, str]], str] | None:
+    """A statement `WITH a AS (...), b AS (...) SELECT ...` as ([(name, body)], final select), comments
+    dropped; None if it has another form."""
+    text = re.sub(r"""('(?:[^']|'')*'|"[^"]*")|--[^\n]*""", lambda m: m[1] or "", sql).strip()
+    if "/*" in text or not re.match(r"WITH\s", text, re.IGNORECASE):
+        return None
+    pos, ctes = 4, []
+    while m := _CTE_RE.match(text, pos):
+        depth, j = 1, m.end()
+        while depth:
+            if j >= len(text):
+                return None
+            if text[j] in "'\"":
+                j = text.index(text[j], j + 1)
+            depth += {"(": 1, ")": -1}.get(text[j], 0)
+            j += 1
+        ctes.append((m[1], text[m.end() : j - 1]))
+        pos = j
+        if not (m2 := re.match(r"\s*,", text[pos:])):
+            return ctes, text[pos:]
+        pos += m2.end()
+    return None
 
 
 def _narrow_columns(table: str, kept: tuple[str, ...]) -> str:
-    """The table's columns in order, those not kept as typed NULLs."""
-    return ", ".join(
-        f'"{name}"' if name in kept else f'CAST(NULL AS {sqltype}) AS "{name}"'
-        for name, sqltype in SCHEMAS[table].items()
-    )
+    """The table's columns in order, those not kept as NULLs (typed by the work table they are inserted into;
+    casting each costs a fraction of a millisecond to bind)."""
+    return ", ".join(f'"{name}"' if name in kept else f'NULL AS "{name}"' for name in SCHEMAS[table])
 
 
 def _unique(values: list[Any]) -> list[Any]:
