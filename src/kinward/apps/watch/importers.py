@@ -74,8 +74,12 @@ def read_jsonl(content: bytes, *, max_chars: int) -> list[PostRecord]:
 
 def read_csv(content: bytes, *, max_chars: int) -> list[PostRecord]:
     """Records of a CSV file whose header names the columns (at least `text`)."""
-    reader = csv.DictReader(io.StringIO(_decode(content)))
-    if not reader.fieldnames or "text" not in reader.fieldnames:
+    reader = csv.DictReader(io.StringIO(_decode(content), newline=""))  # the csv module reads line ends itself
+    try:
+        header = reader.fieldnames
+    except csv.Error as error:
+        raise ValidationError({"file": f"the CSV header cannot be read: {error}"}) from None
+    if not header or "text" not in header:
         raise ValidationError({"file": "the CSV header must name a 'text' column"})
     try:
         return [_record(row, f"line {reader.line_num}", max_chars) for row in reader]
