@@ -57,6 +57,10 @@ class ErrorOut(Schema):
     errors: list[ErrorField] = []
 
 
+# The error answers every authenticated route can give, for `response={200: ..., **API_ERRORS}`.
+API_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
 def error_body(code: str, message: str, errors: list[dict] | None = None) -> dict:
     return {"code": code, "message": message, "errors": errors or []}
 

@@ -18,7 +18,7 @@ from ninja.responses import Status
 from kinward.apps.accounts.models import Agency
 from kinward.apps.audit.services import require
 from kinward.apps.core.api_support import (
-    ErrorOut,
+    API_ERRORS,
     Pagination,
     PersonSession,
     SystemClientToken,
@@ -34,7 +34,7 @@ from kinward.engines.ids import format_id
 router = Router(tags=["registry"], auth=[SystemClientToken(), PersonSession()])
 
 Sex = Literal["female", "male", "unknown"]
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = API_ERRORS
 
 
 class IdDocumentIn(Schema):

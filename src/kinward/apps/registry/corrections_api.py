@@ -18,7 +18,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from kinward.apps.core.api_support import (
-    ErrorOut,
+    API_ERRORS,
     Pagination,
     PersonSession,
     SystemClientToken,
@@ -31,7 +31,7 @@ from kinward.apps.registry.models import CustodyEvent
 from kinward.apps.registry.timeline import CORRECTABLE_FIELDS
 
 router = Router(tags=["registry"], auth=[SystemClientToken(), PersonSession()])
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = API_ERRORS
 
 
 class CorrectionIn(Schema):

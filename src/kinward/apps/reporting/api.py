@@ -14,7 +14,7 @@ from pydantic import ConfigDict
 
 from kinward.apps.accounts.models import Agency, User
 from kinward.apps.core.api_support import (
-    ErrorOut,
+    API_ERRORS,
     Pagination,
     PersonSession,
     SystemClientToken,
@@ -26,7 +26,7 @@ from kinward.apps.reporting.models import MissedReport, PenaltyProceeding, Repor
 from kinward.engines.ids import format_id
 
 router = Router(tags=["reporting"], auth=[SystemClientToken(), PersonSession()])
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = API_ERRORS
 
 
 class ReporterIn(Schema):
