@@ -189,6 +189,7 @@ def _incremental(folder: Path, ruleset, n_events: int) -> dict:
         evaluator.add(record_type, record)
         times.append((time.perf_counter() - t0) * 1000)
         cpu.append((time.process_time() - c0) * 1000)
+    evaluator.close()
     times.sort()
     cpu.sort()
     load = max(load_before, os.getloadavg()[0])

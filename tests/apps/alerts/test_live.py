@@ -76,6 +76,8 @@ def test_a_discharge_to_a_stranger_without_an_id_check_is_an_alert_once_the_task
             ("persons", native_ref("persons", event.to_person_id))} <= evidence
     assert "neither the mother nor a legal guardian, and no identity document was checked" in alert.reason
     assert alert.agency == world.hospital and alert.status == "new"
+    read = AuditEntry.objects.get(action="registry.neighbourhood.read")  # the neighbourhood's reading is audited
+    assert (read.actor_username, read.object_id) == ("system:rules", f"custody_events:{event.pk}")
     assert run_queued()[0] == {"scanned": 1, "created": 0, "seen_again": 1, "without_agency": 0}
 
 

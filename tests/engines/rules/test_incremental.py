@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 
 import duckdb
 import pytest
 
 from kinward.engines.rules import scan_dataset
 from kinward.engines.rules.dataset import SCHEMAS
-from kinward.engines.rules.incremental import (
-    IncrementalEvaluator,
-    RecordError,
-    _combined_sql,
-    _split_with,
-    json_structure,
-)
+from kinward.engines.rules.incremental import IncrementalEvaluator, RecordError, json_structure
 from kinward.engines.rules.records import _insert_sql, insert_record
+from kinward.engines.rules.statements import balanced_groups, combined_sql, split_with
 
 STREAMED = ("custody_events", "abandonment_reports", "certificates", "adoption_files")
 
@@ -163,21 +159,102 @@ def test_an_event_that_fails_leaves_no_stale_neighbourhood_for_the_next(evaluato
 
     with monkeypatch.context() as patch:  # the event's copy is emptied, then rolled back with the event
         patch.setattr(evaluator, "_run_rules", fail)
-        with pytest.raises(RuntimeError):
-            evaluator.add("persons", {"ref": "P-FAIL", "given_name": "Fail"})
+        with pytest.raises(RuntimeError):  # a second discharge: its rules run (and fail)
+            evaluator.add("custody_events", {**discharge, "ref": "FAIL-D"})
     evaluator.add("persons", {"ref": "P-LONE", "given_name": "Lone"})
     assert evaluator.con.execute("SELECT count(*) FROM work.custody_events").fetchone() == (0,)
-    assert evaluator.con.execute("SELECT count(*) FROM persons WHERE ref = 'P-FAIL'").fetchone() == (0,)
+    assert evaluator.con.execute("SELECT count(*) FROM custody_events WHERE ref = 'FAIL-D'").fetchone() == (
+        0,
+    )
 
 
 def test_rules_sharing_one_sql_file_bind_its_common_part_once(ruleset):
     pair = tuple(r for r in ruleset if r.id in ("non_guardian_discharge", "discharge_needs_review"))
-    sql, params = _combined_sql(pair, plain_custody=True)
+    sql, params = combined_sql(pair, plain_custody=True)
     assert sql.count("open_cases AS (") == 1 and sql.count("tiered AS (") == 2  # the tier is each rule's own
     assert {"r0_tier", "r1_tier", "r0_scoped"} <= set(params) and "r1_scoped" not in params
 
 
 def test_a_with_statement_splits_around_strings_and_comments_only():
     sql = "-- a (note\nWITH a AS (SELECT ')' AS x), b AS (SELECT x -- it's )\n FROM a) SELECT * FROM b"
-    assert _split_with(sql) == ([("a", "SELECT ')' AS x"), ("b", "SELECT x \n FROM a")], " SELECT * FROM b")
-    assert _split_with("SELECT 1") is None and _split_with("WITH a AS (SELECT 1 /* x */) SELECT 2") is None
+    assert split_with(sql) == ([("a", "SELECT ')' AS x"), ("b", "SELECT x \n FROM a")], " SELECT * FROM b")
+    assert split_with("SELECT 1") is None and split_with("WITH a AS (SELECT 1 /* x */) SELECT 2") is None
+
+
+def test_rules_run_as_two_statements_return_the_alerts_of_one_statement_in_its_order(
+    evaluator, small_dataset, ruleset, tmp_path, monkeypatch
+):
+    single = IncrementalEvaluator.open(tmp_path, ruleset, parallel=False)
+    cursor_of: dict[str, int] = {}  # the rule cursor each rule of the event ran on
+    run_group = evaluator._run_group
+
+    def recorded(cursor, rules, indices, scope):
+        cursor_of.update((rules[i].id, cursor) for i in indices)
+        return run_group(cursor, rules, indices, scope)
+
+    monkeypatch.setattr(evaluator, "_run_group", recorded)
+    split_events, from_both = 0, []
+    for record_type in STREAMED:
+        for line in (small_dataset / f"{record_type}.jsonl").read_text().splitlines():
+            record = json.loads(line)
+            cursor_of.clear()
+            alerts = evaluator.add(record_type, record)
+            assert alerts == single.add(record_type, record)
+            assert "rules_1" not in single.last_timings  # one statement
+            split_events += set(cursor_of.values()) == {0, 1}
+            if {cursor_of[a.rule] for a in alerts} == {0, 1}:
+                from_both.append(record["ref"])
+    assert split_events >= 10 and "AF1" in from_both  # adoption_mismatch | missed_abandonment_report
+    single.close()
+
+
+def test_close_stops_the_worker_thread_and_the_connections(evaluator, small_dataset):
+    record = json.loads((small_dataset / "adoption_files.jsonl").read_text().splitlines()[0])
+    evaluator.add("adoption_files", record)
+    assert "rules_1" in evaluator.last_timings
+    assert any(thread.name.startswith("kinward-rules") for thread in threading.enumerate())
+    cursors = evaluator._cursors
+    evaluator.close()
+    assert not any(thread.name.startswith("kinward-rules") for thread in threading.enumerate())
+    for con in (evaluator.con, *cursors):
+        with pytest.raises(duckdb.ConnectionException):
+            con.execute("SELECT 1")
+
+
+def test_rules_split_into_two_groups_of_about_equal_cost_keeping_one_sql_file_together(ruleset):
+    def split(*ids):
+        rules = tuple(r for r in ruleset if r.id in ids)
+        return [[rules[i].id for i in group] for group in balanced_groups(rules)]
+
+    by_file = split("non_guardian_discharge", "discharge_needs_review")
+    assert by_file == [["non_guardian_discharge", "discharge_needs_review"]]  # one statement binds it once
+    assert split("adoption_mismatch", "missed_abandonment_report", "unlicensed_agency") == [
+        ["adoption_mismatch"],
+        ["missed_abandonment_report", "unlicensed_agency"],
+    ]
+    assert split("invalid_certificate") == [["invalid_certificate"]]
+
+
+def test_a_person_whose_rules_fail_leaves_no_record_nor_identity_key(evaluator, monkeypatch):
+    def fail(*args):
+        raise RuntimeError("rules failed")
+
+    monkeypatch.setattr(evaluator, "_run_rules", fail)
+    document = {"type": "national_id", "number": "3170000001", "country": "ID"}  # M1's, a mother: rules run
+    person = {"ref": "P-FAIL", "given_name": "Ana", "id_document": document}
+    with pytest.raises(RuntimeError):
+        evaluator.add("persons", person)
+    for table in ("persons", "person_doc"):
+        assert evaluator.con.execute(f"SELECT count(*) FROM {table} WHERE ref = 'P-FAIL'").fetchone() == (0,)
+
+
+def test_when_a_rule_statement_fails_the_rules_run_one_by_one_with_the_same_alerts(
+    evaluator, small_dataset, ruleset, tmp_path, monkeypatch
+):
+    def fail(*args):
+        raise duckdb.BinderException("a rule that does not bind")
+
+    record = json.loads((small_dataset / "adoption_files.jsonl").read_text().splitlines()[0])
+    expected = IncrementalEvaluator.open(tmp_path, ruleset).add("adoption_files", record)
+    monkeypatch.setattr(evaluator, "_run_group", fail)
+    assert evaluator.add("adoption_files", record) == expected and expected

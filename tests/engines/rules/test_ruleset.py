@@ -79,6 +79,14 @@ def test_a_valid_rule_file_loads_with_its_defaults(tmp_path):
         ("title: A sample\n", "", "title", "missing"),
         ("shows:", "triggers: [custody_events.birthday]\nshows:", "triggers", "custody_events.birthday"),
         ("shows:", "triggers: [custody]\nshows:", "triggers", "unknown value"),
+        ("shows:", "needs: [custody]\nshows:", "needs", "unknown table 'custody'"),
+        ("shows:", "needs: [agencies]\nshows:", "needs", "unknown table 'agencies'"),
+        ("shows:", "needs: [custody_events.birthday]\nshows:", "needs", "unknown custody event type"),
+        ("shows:", "needs: [births.discharge]\nshows:", "needs", "only custody_events has types"),
+        ("shows:", "needs: [births > 2]\nshows:", "needs", "is not `<table>`"),
+        ("shows:", "needs: [births >= 0]\nshows:", "needs", "at least 1"),
+        ("shows:", "needs: []\nshows:", "needs", "omit the field"),
+        ("shows:", "needs: births\nshows:", "needs", "expected a list of strings"),
     ],
 )
 def test_it_refuses_a_bad_rule_file_naming_rule_and_field(tmp_path, old, new, field, problem):
@@ -149,3 +157,19 @@ def test_it_refuses_two_rules_with_one_id_and_unknown_dependencies(tmp_path):
 def test_a_trigger_may_name_a_custody_event_type():
     rule = load_ruleset().get("non_guardian_discharge")
     assert "custody_events.correction" in rule.triggers and "custody_events" not in rule.triggers
+
+
+def test_needs_lists_alternatives_with_an_optional_count(tmp_path):
+    text = "needs: [custody_events.abandonment_found, adoption_files, births >= 2]\nshows:"
+    rule = load_ruleset([write_rule(tmp_path, GOOD.replace("shows:", text))]).get("sample_rule")
+    assert [(n.table, n.event_type, n.at_least) for n in rule.needs] == [
+        ("custody_events", "abandonment_found", 1),
+        ("adoption_files", None, 1),
+        ("births", None, 2),
+    ]
+    assert [str(n) for n in rule.needs] == [
+        "custody_events.abandonment_found",
+        "adoption_files",
+        "births >= 2",
+    ]
+    assert load_ruleset([write_rule(tmp_path)]).get("sample_rule").needs == ()

@@ -10,8 +10,8 @@ verified them once); a certificate Kinward signed itself is never flagged as inv
   (the nightly task `alerts.tasks.alerts_scan_live`, and `kinward alerts scan --database`).
 - `alerts_evaluate_facts(record_type, pks)`: the per-record rules (the rules engine's `IncrementalEvaluator`)
   for facts just committed (a birth, a custody event, a pregnancy enrolment or end, an abandonment report), over
-  their neighbourhood only (`kinward.apps.registry.neighbourhood`): the facts' rows are left out of the state and
-  then added one by one, as the evaluator expects. Rules that compare facilities or build on other rules'
+  their neighbourhood only (`kinward.apps.registry.neighbourhood`, its reading audited as the rules engine's):
+  the facts' rows are left out of the state and then added one by one, as the evaluator expects. Rules that compare facilities or build on other rules'
   alerts (facility_anomaly, clinic_ring, early_adoption) are left to the scheduled scan.
 """
 
@@ -26,6 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kinward.apps.alerts.services import RULES_ENGINE, IngestReport, alerts_ingest, subject_agency_refs
+from kinward.apps.audit.services import audit_record
 from kinward.apps.registry.export import (
     KIND_PREFIX,
     Records,
@@ -98,6 +99,13 @@ def _write_state(folder: Path, facts: list[tuple[str, int]]) -> tuple[list[tuple
         for record_type, pks in fact_pks.items()
         for record in registry_records(records, record_type, Q(pk__in=pks))
     ]
+    # the neighbourhood holds personal records: its reading is audited as the rules engine's, naming the facts
+    audit_record(
+        actor=RULES_ENGINE,
+        action="registry.neighbourhood.read",
+        object_type="facts",
+        object_id=",".join(f"{t}:{pk}" for t, pk in facts)[:100],
+    )
     return added, refs, where["certificates"]
 
 
@@ -119,7 +127,7 @@ def incremental_alerts(facts: list[tuple[str, int]]) -> tuple[list, dict, Refs]:
                 found.update((alert.id, alert) for alert in evaluator.add(record_type, record))
             subjects = subject_agency_refs(evaluator.con, {(a.subject.type, a.subject.ref) for a in found.values()})
         finally:
-            evaluator.con.close()
+            evaluator.close()
     return list(found.values()), subjects, refs
 
 

@@ -5,9 +5,12 @@ mother, pregnancy, event, agency, identity document). A new record is appended t
 *neighbourhood* is copied into a small working database: the children it concerns with their custody events,
 reports, certificates and adoption files; the mother's person records under any record sharing her identity
 document, with all her births and pregnancies; and the agencies it names with their adoption files and orders
-(which agency, on what day). Only the tables that the rules about to run read are copied. The same rule SQL as in
-batch runs there, on a few dozen rows, as one statement with DuckDB's optimiser off, with the `$scoped` filter
-keeping the subjects the record can affect (its *scope*), so an incremental alert is exactly the batch alert.
+(which agency, on what day). Only the tables that the rules about to run read are copied, and a rule whose
+`needs` (rule file) the copied rows do not meet is dropped before it is built. The same rule SQL as in
+batch runs there, on a few dozen rows, as two statements of about equal cost run at once on two cursors (two
+cores: DuckDB's time here is parsing and planning, with the GIL released) with DuckDB's optimiser off, with the
+`$scoped` filter keeping the subjects the record can affect (its *scope*), so an incremental alert is exactly
+the batch alert.
 Rules with a statistical post step or built on other rules' alerts (facility_anomaly, clinic_ring,
 early_adoption) compare a facility with all others and run in batch (`scan_connection`).
 """
@@ -18,7 +21,9 @@ import functools
 import json
 import re
 import time
+from collections import Counter
 from collections.abc import Mapping
+from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,13 +31,11 @@ from typing import Any
 import duckdb
 
 from .checks import CertificateVerifier, NewbornIdValidator, default_id_validator, default_verifier
-from .dataset import CORRECTABLE, DERIVED, SCHEMAS, Manifest, create_derived, open_dataset
+from .dataset import DERIVED, SCHEMAS, Manifest, create_derived, open_dataset
 from .records import RecordError, insert_record, json_structure
-from .ruleset import RuleSet, load_ruleset
+from .ruleset import RuleSet, load_ruleset, needs_met
 from .scan import (
-    _PARAM_RE,
     Alert,
-    bind,
     insert_rows,
     make_alert,
     manifest_now,
@@ -41,6 +44,7 @@ from .scan import (
     run_rule,
     with_placeholders,
 )
+from .statements import PLAIN_CUSTODY, WORK_TABLES, balanced_groups, combined_sql, needed_derived
 
 __all__ = ["IncrementalEvaluator", "RecordError", "insert_record", "json_structure"]
 
@@ -71,24 +75,9 @@ _DOC_KEY = (
 )
 
 
-# the current state of custody events when none of them is corrected (same columns as DERIVED["custody"])
-_PLAIN_CUSTODY = (
-    "SELECT ref, child, type, "
-    + ", ".join(f'"{name}"' for name in CORRECTABLE)
-    + ", CAST([] AS VARCHAR[]) AS correction_refs, CAST(time AS TIMESTAMPTZ) AS at, "
-    "CAST(left(time, 10) AS DATE) AS local_date FROM custody_events WHERE type <> 'correction'"
-)
 # the fields of an agency's adoption files and orders read when the agency, not the file or the child, is in scope
 # (unlicensed_agency: which agency, on what day); the rest stay NULL in the work copy
 _AGENCY_USE = ("ref", "child", "type", "time", "adoption_agency", "decided_on", "filed_on")
-_WORK_TABLES = (
-    *(t for t in SCHEMAS if t != "agencies"),
-    *DERIVED,
-    "scope",
-    "alerts",
-    "certificate_check",
-    "newborn_id_check",
-)
 
 
 def _keys(
@@ -97,11 +86,12 @@ def _keys(
     """The refs a record directly names, by role: children, persons, pregnancies, files, reports, ..."""
     ref = record["ref"]
     keys: dict[str, list[Any]] = {k: [] for k in ("children", "persons", "pregnancies", "files", "reports")}
-    keys.update(certificates=[], agencies=[])
+    keys.update(certificates=[], agencies=[], newborn_ids=[])
     child = record.get("child")
     if record_type == "births":
         keys["children"].append(ref)
         keys["pregnancies"].append(record.get("pregnancy"))
+        keys["newborn_ids"].append(record.get("newborn_id"))
     elif record_type in ("custody_events", "certificates", "adoption_files", "abandonment_reports"):
         keys["children"].append(child)
     if record_type == "custody_events":
@@ -125,25 +115,6 @@ def _keys(
     elif record_type == "agencies":
         keys["agencies"].append(ref)
     return {k: [v for v in values if v is not None] for k, values in keys.items()}
-
-
-_DERIVED_NEEDS = {
-    "birth": ("person_identity",),
-    "pregnancy": ("person_identity",),
-    "pregnancy_end": ("birth", "pregnancy"),
-}
-
-
-def _needed_derived(rules: tuple) -> list[str]:
-    """The derived relations the rules' SQL reads (with what those read), in creation order."""
-    needed = {"person_identity"}  # always first: the scope is computed from it
-    for rule in rules:
-        needed |= {name for name in DERIVED if re.search(rf"\b{name}\b", rule.sql)}
-    for name in list(needed):
-        needed |= set(_DERIVED_NEEDS.get(name, ()))
-    for name in list(needed):
-        needed |= set(_DERIVED_NEEDS.get(name, ()))
-    return [name for name in DERIVED if name in needed]
 
 
 def _create_work(con: duckdb.DuckDBPyConnection) -> None:
@@ -172,13 +143,40 @@ class IncrementalEvaluator:
     ruleset: RuleSet
     verifier: CertificateVerifier | None = None
     id_validator: NewbornIdValidator | None = None
+    parallel: bool = True  # an event's rules as two statements on two cores (False: one statement)
     last_timings: dict[str, float] = field(default_factory=dict)
-    _dirty: set[str] = field(default_factory=lambda: set(_WORK_TABLES))
+    _dirty: set[str] = field(default_factory=lambda: set(WORK_TABLES))
     _corrections: bool = True
     last_scope: list[tuple[str, str]] = field(default_factory=list)
     _plans: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = field(default_factory=dict)
     _reads: frozenset[str] = frozenset(SCHEMAS)
     _read_sets: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
+    _copied: Counter[str] = field(default_factory=Counter)
+    _groups: dict[tuple[str, ...], tuple[tuple[int, ...], ...]] = field(default_factory=dict)
+    _cursors: tuple[duckdb.DuckDBPyConnection, ...] = ()
+    _pool: futures.ThreadPoolExecutor | None = None
+    _statement_times: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Two rule cursors (connections to the same database, reading the work schema with the optimiser off:
+        it costs about a third of a statement and gains nothing on a few dozen rows, the rules' joins being
+        written as joins) and the worker thread running the second one's statements."""
+        self._cursors = tuple(self.con.cursor() for _ in range(2))
+        for cursor in self._cursors:
+            for setting in ("PRAGMA disable_optimizer", "SET threads = 1", "USE memory.work"):
+                cursor.execute(setting)
+        if self.parallel:
+            self._pool = futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kinward-rules")
+
+    def close(self) -> None:
+        """Stop the worker thread and close the rule cursors and the connection."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        for cursor in self._cursors:
+            cursor.close()
+        self._cursors = ()
+        self.con.close()
 
     @classmethod
     def open(cls, folder: str | Path, ruleset: RuleSet | None = None, **options: Any) -> IncrementalEvaluator:
@@ -197,6 +195,7 @@ class IncrementalEvaluator:
         *,
         verifier: CertificateVerifier | None = None,
         id_validator: NewbornIdValidator | None | object = default_id_validator,
+        parallel: bool = True,
     ) -> IncrementalEvaluator:
         """An evaluator over a connection holding the base tables (from `open_dataset`); builds the indexes."""
         con.execute(f"CREATE OR REPLACE TABLE person_doc AS SELECT ref, {_DOC_KEY} AS doc FROM persons")
@@ -210,7 +209,7 @@ class IncrementalEvaluator:
         # (a signature check costs a fraction of a millisecond, and a child's certificates recur in every event)
         verifier = functools.lru_cache(maxsize=1 << 16)(verifier)
         validator = id_validator() if id_validator is default_id_validator else id_validator
-        return cls(con, manifest, ruleset, verifier, validator)
+        return cls(con, manifest, ruleset, verifier, validator, parallel)
 
     def set_now(self, now: str) -> None:
         """Move the evaluation's "now" (an RFC 3339 time; the dataset's `created` at first) that deadlines and
@@ -235,24 +234,56 @@ class IncrementalEvaluator:
 
     def add(self, record_type: str, record: Mapping[str, Any]) -> list[Alert]:
         """Append `record` (an interchange record of `record_type`) and return the alerts now standing on the
-        records it affects, from the rules it triggers. Alert ids are stable, so a caller deduplicates by id."""
+        records it affects, from the rules it triggers. Alert ids are stable, so a caller deduplicates by id.
+
+        The record and its neighbourhood are written in one transaction (cheaper than a commit per statement),
+        committed before the rules run, since the rule cursors read committed data only; if the rules fail, the
+        record is taken back (`_undo`), so that a failed event leaves no trace."""
         con, timings = self.con, {}
         start = time.perf_counter()
-        con.execute("BEGIN TRANSACTION")  # one transaction per event: cheaper than a commit per statement
+        con.execute("BEGIN TRANSACTION")
         try:
-            alerts = self._add(record_type, record, timings, start)
+            rules, scope = self._add(record_type, record, timings, start)
         except BaseException:
             con.execute("ROLLBACK")
-            self._dirty = set(_WORK_TABLES)  # the rollback brought back what this event had emptied
+            self._dirty = set(WORK_TABLES)  # the rollback brought back what this event had emptied
             raise
         con.execute("COMMIT")
+        self._statement_times = timings  # each rule statement's time, as rules_<cursor>
+        try:
+            alerts = self._run_rules(rules, scope) if rules else []
+        except BaseException:
+            self._undo(record_type, record)
+            raise
         timings["total"] = time.perf_counter() - start
         self.last_timings = timings
         return alerts
 
+    def _undo(self, record_type: str, record: Mapping[str, Any]) -> None:
+        """Take back a record committed for its rules, which failed: its row (the newest with its ref; a row's
+        rowid is known only once committed) and its `person_doc` or `work.agencies` row; the work tables are
+        emptied at the next event."""
+        self._dirty = set(WORK_TABLES)
+        tables = [f'"{record_type}"'] + {"persons": ["person_doc"], "agencies": ["work.agencies"]}.get(
+            record_type, []
+        )
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            for table in tables:
+                self.con.execute(
+                    f"DELETE FROM {table} WHERE rowid = (SELECT max(rowid) FROM {table} WHERE ref = ?)",
+                    [record["ref"]],
+                )
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
     def _add(
         self, record_type: str, record: Mapping[str, Any], timings: dict[str, float], start: float
-    ) -> list:
+    ) -> tuple[list, list[tuple[str, str]]]:
+        """Insert the record, copy its neighbourhood and run the checks its rules read (in the caller's
+        transaction); return the rules to run and the scope."""
         con = self.con
         insert_record(con, record_type, record)
         if record_type == "agencies":
@@ -268,43 +299,48 @@ class IncrementalEvaluator:
         timings["extract"] = time.perf_counter() - start
         rows = sorted({(t, r) for t, refs in scope.items() for r in refs if r is not None})
         self.last_scope = rows
-        rules = [r for r in rules if any(t == r.subject for t, _ in rows)]  # nothing to say otherwise
-        if not rules:
-            return []
-        con.execute("USE memory.work")
-        try:
-            ids = {r.id for r in rules}  # each check table is read by one rule: run a check for its rule only
-            if ids & {"invalid_certificate", "invalid_newborn_id"}:
+        # nothing to say about no subject, nor without what the rule's `needs` lists
+        rules = [r for r in rules if any(t == r.subject for t, _ in rows) and needs_met(r, self._copied)]
+        ids = {r.id for r in rules}  # each check table is read by one rule: run a check for its rule only
+        if ids & {"invalid_certificate", "invalid_newborn_id"}:
+            con.execute("USE memory.work")
+            try:
                 run_checks(
                     con,
                     verifier=self.verifier if "invalid_certificate" in ids else None,
                     id_validator=self.id_validator if "invalid_newborn_id" in ids else None,
                 )
-                self._dirty |= {"certificate_check", "newborn_id_check"}
-            timings["prepare"] = time.perf_counter() - start - timings["extract"]
-            return self._run_rules(rules, rows)
-        finally:
-            con.execute("USE memory.main")
+            finally:
+                con.execute("USE memory.main")
+            self._dirty |= {"certificate_check", "newborn_id_check"}
+        timings["prepare"] = time.perf_counter() - start - timings["extract"]
+        return rules, rows
 
     def _run_rules(self, rules: list, scope: list[tuple[str, str]]) -> list[Alert]:
-        """Run the rules' SQL on the work schema as ONE statement: the scope and the derived relations the rules
-        read as common table expressions, then a UNION ALL of the rules, each parameter renamed per rule.
-        DuckDB plans every statement afresh (a few milliseconds for a rule, whatever the data's size), so one
-        statement instead of a dozen (scope, derived tables, rules) is most of an event's saving. If it fails,
-        the relations are materialised and the rules run one by one, so that the error names the rule."""
-        key = (tuple(rule.id for rule in rules), self._corrections)
-        if key not in self._plans:
-            self._plans[key] = _combined_sql(tuple(rules), plain_custody=not self._corrections)
-        sql, params = self._plans[key]
-        params = {**params, "scope_type": [t for t, _ in scope], "scope_ref": [r for _, r in scope]}
+        """Run the rules' SQL on the work schema as TWO statements, one per core: the rules are split into two
+        groups of about equal cost (`balanced_groups`), each run as one statement (`combined_sql`) on its own
+        cursor, one in the calling thread and one in the worker thread (DuckDB releases the GIL while it
+        parses, binds and runs a statement, and planning is most of an event's time: a few milliseconds a
+        rule, whatever the data's size). The rows are merged in rule order, as one statement would return them.
+        One group only (one rule, or rules sharing one SQL file) runs in the calling thread. If a statement
+        fails, the relations are materialised and the rules run one by one, so that the error names the rule."""
+        key = tuple(rule.id for rule in rules)
+        if key not in self._groups:
+            self._groups[key] = (
+                balanced_groups(tuple(rules)) if self.parallel else (tuple(range(len(rules))),)
+            )
+        groups = self._groups[key]
+        scope_params = {"scope_type": [t for t, _ in scope], "scope_ref": [r for _, r in scope]}
         try:
-            # DuckDB's optimiser costs about a third of the statement and gains nothing on a few dozen rows (the
-            # rules' joins are written as joins, so no cross product is left to reorder)
-            self.con.execute("PRAGMA disable_optimizer")
-            try:
-                rows = self.con.execute(sql, params).fetchall()
-            finally:
-                self.con.execute("PRAGMA enable_optimizer")
+            if len(groups) == 1:
+                rows = self._run_group(0, rules, groups[0], scope_params)
+            else:
+                other = self._pool.submit(self._run_group, 1, rules, groups[1], scope_params)
+                try:
+                    rows = self._run_group(0, rules, groups[0], scope_params)
+                finally:
+                    futures.wait([other])  # no statement left running behind an error
+                rows += other.result()
         except duckdb.Error:
             return self._run_rules_one_by_one(rules, scope)
         rows.sort(key=lambda row: row[0])  # the order of separate runs: rule by rule
@@ -312,16 +348,35 @@ class IncrementalEvaluator:
             make_alert(rules[i], subject, evidence, json.loads(facts)) for i, subject, evidence, facts in rows
         ]
 
+    def _run_group(
+        self, cursor: int, rules: list, indices: tuple[int, ...], scope: dict[str, list[str]]
+    ) -> list[tuple]:
+        """The rows of the rules at `indices` run as one statement on rule cursor `cursor`, each row's rule
+        index that of `rules`."""
+        group = tuple(rules[i] for i in indices)
+        key = (tuple(rule.id for rule in group), self._corrections)
+        if key not in self._plans:
+            self._plans[key] = combined_sql(group, plain_custody=not self._corrections)
+        sql, params = self._plans[key]
+        start = time.perf_counter()
+        rows = self._cursors[cursor].execute(sql, {**params, **scope}).fetchall()
+        self._statement_times[f"rules_{cursor}"] = time.perf_counter() - start
+        return [(indices[i], *rest) for i, *rest in rows]
+
     def _run_rules_one_by_one(self, rules: list, scope: list[tuple[str, str]]) -> list[Alert]:
         """The rules run separately over materialised scope and derived tables (the slow path, for errors)."""
         con = self.con
-        insert_rows(con, "scope", ["type", "ref"], scope)
-        self._dirty.add("scope")
-        for name in _needed_derived(tuple(rules)):
-            body = _PLAIN_CUSTODY if name == "custody" and not self._corrections else DERIVED[name]
-            con.execute(f"INSERT INTO {name} {body}")
-            self._dirty.add(name)
-        return [a for rule in rules for a in run_rule(con, rule, scoped=True, store=False)]
+        con.execute("USE memory.work")
+        try:
+            insert_rows(con, "scope", ["type", "ref"], scope)
+            self._dirty.add("scope")
+            for name in needed_derived(tuple(rules)):
+                body = PLAIN_CUSTODY if name == "custody" and not self._corrections else DERIVED[name]
+                con.execute(f"INSERT INTO {name} {body}")
+                self._dirty.add(name)
+            return [a for rule in rules for a in run_rule(con, rule, scoped=True, store=False)]
+        finally:
+            con.execute("USE memory.main")
 
     def _read_by(self, rules: list) -> None:
         """Copy from now on only the tables these rules read (`_copy` skips the others)."""
@@ -341,16 +396,20 @@ class IncrementalEvaluator:
         if self._dirty:
             con.execute("; ".join(f'DELETE FROM work."{table}"' for table in sorted(self._dirty)))
         self._dirty = set()  # a work table is emptied at the next event only if rows were copied into it
+        self._copied = Counter()  # rows copied, by table and by custody event type (for the rules' `needs`)
         kids, agencies = _unique(keys["children"]), _unique(keys["agencies"])
-        mothers, ids, motherless = self._mothers(keys, kids)
-        if not any(rule.id == "invalid_newborn_id" for rule in rules):
-            ids = []  # the births sharing a child's newborn ID matter to that rule only
+        # the births sharing a child's newborn ID matter to invalid_newborn_id only; a new birth concerns those
+        # sharing its ID as it concerns its own child (their alerts change with it)
+        sharing = any(rule.id == "invalid_newborn_id" for rule in rules)
+        mothers, ids, motherless, kids = self._mothers(keys, kids, keys["newborn_ids"] if sharing else [])
+        ids = ids if sharing else []
         events, people, self._corrections = [], list(mothers), False
         for ref, child, to, kind in self._copy(
             "custody_events",
             [("child", kids), ("adoption_agency", agencies, _AGENCY_USE)],
             'ref, child, "to", type',
         ):
+            self._copied[f"custody_events.{kind}"] += 1
             if child in kids:
                 events.append(ref)
                 people.append(to)
@@ -374,16 +433,15 @@ class IncrementalEvaluator:
         files_in_scope = bool(kid_files or keys["files"])
         self._read_by(
             [r for r in rules if (r.subject != "adoption_files" or files_in_scope)
-             and (r.subject != "agencies" or keys["agencies"])]
+             and (r.subject != "agencies" or keys["agencies"])
+             and needs_met(r, self._copied, done=("custody_events", "adoption_files"))]
         )  # fmt: skip
         self._copy("persons", [("ref", people)])
-        births = self._copy(
+        self._copy(
             "births",
             [("ref", motherless), ("mother", mothers), ("newborn_id", ids)],  # a child with a mother: hers
-            "ref, mother",
             stated=stated,
         )
-        mother_set = set(mothers)
         pregnancies = _unique(
             keys["pregnancies"]
             + [r[0] for r in self._copy("pregnancies", [("ref", keys["pregnancies"]), ("mother", mothers)])]
@@ -394,7 +452,9 @@ class IncrementalEvaluator:
         )
         copied = self._copy("certificates", [("child", kids), ("ref", certificates)], "ref, child")
         return {
-            "births": kids + [ref for ref, mother in births if ref in kid_set or mother in mother_set],
+            # the children only: their other births are copied for the mother's rules, not for rules about
+            # births, whose neighbourhood (custody events, reports, files, certificates) is the children's
+            "births": kids,
             "persons": mothers,
             "custody_events": events,
             "pregnancies": pregnancies,
@@ -404,16 +464,24 @@ class IncrementalEvaluator:
             "agencies": keys["agencies"],
         }
 
-    def _mothers(self, keys: dict[str, list[str]], kids: list[str]) -> tuple[list[str], list[str], list[str]]:
+    def _mothers(
+        self, keys: dict[str, list[str]], kids: list[str], sharing: list[str]
+    ) -> tuple[list[str], list[str], list[str], list[str]]:
         """The persons whose births and pregnancies the record can affect (the persons it names, the children's
         and pregnancies' mothers, and every persons record sharing one's identity document), the children's
-        newborn IDs, and the children whose births their mothers' do not include (no mother, or none found)."""
-        mothers, ids, motherless = list(keys["persons"]), [], set(kids)
-        if kids:
-            for ref, mother, newborn_id in self._select("births", "ref, mother, newborn_id", [("ref", kids)]):
-                mothers, ids = mothers + [mother], ids + [newborn_id]
-                if mother is not None:
-                    motherless.discard(ref)
+        newborn IDs, the children whose births their mothers' do not include (no mother, or none found), and the
+        children: `kids` and the births carrying a newborn ID in `sharing`."""
+        found: dict[str, tuple[Any, Any]] = {}
+        if kids or sharing:
+            criteria = [("ref", kids), ("newborn_id", sharing)]
+            found = {
+                ref: (mother, nid)
+                for ref, mother, nid in self._select("births", "ref, mother, newborn_id", criteria)
+            }
+        kids = _unique(kids + list(found))
+        mothers = list(keys["persons"]) + [mother for mother, _ in found.values()]
+        ids = [nid for _, nid in found.values()]
+        motherless = {kid for kid in kids if found.get(kid, (None, None))[0] is None}
         if keys["pregnancies"]:
             mothers += [
                 row[0] for row in self._select("pregnancies", "mother", [("ref", keys["pregnancies"])])
@@ -424,7 +492,7 @@ class IncrementalEvaluator:
             mothers = _unique(
                 mothers + [row[0] for row in self._select("person_doc", "ref", [("doc", docs)])]
             )
-        return mothers, ids, [kid for kid in kids if kid in motherless]
+        return mothers, ids, [kid for kid in kids if kid in motherless], kids
 
     def _parts(self, table: str, criteria: list[tuple], params: dict[str, Any]) -> list[str]:
         """One `SELECT *, rowid` per non-empty criterion (column, values[, kept columns]), binding the values in
@@ -489,6 +557,7 @@ class IncrementalEvaluator:
         ).fetchall()
         if copied:
             self._dirty.add(table)
+            self._copied[table] += len(copied)
         return copied
 
 
@@ -496,95 +565,12 @@ def _tables_read(rules: tuple) -> frozenset[str]:
     """The base tables the rules' SQL reads, directly or through the derived relations (a name in a string
     literal counts too: a table too many is only copied for nothing); the certificate and newborn ID checks
     read certificates and births."""
-    texts = [rule.sql for rule in rules] + [DERIVED[name] for name in _needed_derived(rules)]
+    texts = [rule.sql for rule in rules] + [DERIVED[name] for name in needed_derived(rules)]
     names = {name for name in SCHEMAS if any(re.search(rf"\b{name}\b", text) for text in texts)}
+    names |= {need.table for rule in rules for need in rule.needs}  # counted: copied even if not read
     if any(rule.id in ("invalid_certificate", "invalid_newborn_id") for rule in rules):
         names |= {"certificates", "births"}
     return frozenset(names)
-
-
-def _combined_sql(rules: tuple, *, plain_custody: bool) -> tuple[str, dict[str, Any]]:
-    """One statement returning (rule index, subject_ref, evidence, facts) for several per-record rules: `scope`
-    (from the parameters $scope_type and $scope_ref) and the derived relations the rules read as materialised
-    common table expressions, then each rule's SQL unchanged but for its parameters, renamed
-    `$r<index>_<name>` (values from `bind`), the rules joined by UNION ALL. Rules sharing one SQL file
-    (non_guardian_discharge, discharge_needs_review) share its leading common table expressions that read no
-    parameter valued differently between them: hoisted into the statement's, they are bound once."""
-    ctes = ["scope AS (SELECT unnest($scope_type) AS type, unnest($scope_ref) AS ref)"]
-    for name in _needed_derived(rules):
-        body = _PLAIN_CUSTODY if name == "custody" and plain_custody else DERIVED[name]
-        ctes.append(f"{name} AS MATERIALIZED (\n{body}\n)")
-    names = {*_WORK_TABLES, "agencies", "meta"}  # a hoisted name must hide no table another rule reads
-    parts, params, shared = [], {}, {}
-    for i, rule in enumerate(rules):
-        values, sql = bind(rule, scoped=True), rule.sql
-        if rule.sql not in shared:
-            shared[rule.sql] = _hoist(
-                rule.sql, [bind(r, scoped=True) for r in rules if r.sql == rule.sql], names
-            )
-            for name, body in shared[rule.sql][0]:
-                names.add(name)
-                body = _PARAM_RE.sub(lambda m, i=i, v=values: f"$r{i}_{m[1]}" if m[1] in v else m[0], body)
-                materialized = "MATERIALIZED " if re.search(rf"\b{name}\b", shared[rule.sql][1]) else ""
-                ctes.append(f"{name} AS {materialized}(\n{body}\n)")
-        sql = shared[rule.sql][1]
-        body = _PARAM_RE.sub(lambda m, i=i, v=values: f"$r{i}_{m[1]}" if m[1] in v else m[0], sql)
-        params.update({f"r{i}_{name}": value for name, value in values.items()})
-        parts.append(
-            f"SELECT {i} AS rule_index, CAST(subject_ref AS VARCHAR), "
-            f"CAST(evidence AS STRUCT(type VARCHAR, ref VARCHAR)[]), CAST(facts AS VARCHAR) "
-            f"FROM (\n{body.strip().rstrip(';')}\n)"
-        )
-    statement = "WITH " + ",\n".join(ctes) + "\n" + "\nUNION ALL\n".join(parts)
-    used = set(_PARAM_RE.findall(statement))  # a rule's parameters read only in hoisted parts: not its own
-    return statement, {name: value for name, value in params.items() if name in used}
-
-
-_CTE_RE = re.compile(r"\s*([a-z_][a-z0-9_]*)\s+AS\s+\(", re.IGNORECASE)
-
-
-def _hoist(sql: str, bound: list[dict[str, Any]], taken: set[str]) -> tuple[list[tuple[str, str]], str]:
-    """For the rules sharing `sql` (their bound parameters `bound`): the leading common table expressions of
-    `sql` that read no parameter valued differently between them and whose names are not `taken` (name, body),
-    and the rest of `sql` (all of it when there is one rule, or nothing to hoist)."""
-    varying = {name for name in bound[0] if any(b.get(name) != bound[0][name] for b in bound)}
-    split = _split_with(sql) if len(bound) > 1 else None
-    if split is None:
-        return [], sql
-    ctes, final = split
-    hoisted = []
-    for name, body in ctes:
-        if name.lower() in taken or varying & set(_PARAM_RE.findall(body)):
-            break
-        hoisted.append((name, body))
-    rest = ctes[len(hoisted) :]
-    if not hoisted:
-        return [], sql
-    return hoisted, ("WITH " + ", ".join(f"{n} AS ({b})" for n, b in rest) + " " if rest else "") + final
-
-
-def _split_with(sql: str) -> tuple[list[tuple[str, str]], str] | None:
-    """A statement `WITH a AS (...), b AS (...) SELECT ...` as ([(name, body)], final select), comments
-    dropped; None if it has another form."""
-    text = re.sub(r"""('(?:[^']|'')*'|"[^"]*")|--[^\n]*""", lambda m: m[1] or "", sql).strip()
-    if "/*" in text or not re.match(r"WITH\s", text, re.IGNORECASE):
-        return None
-    pos, ctes = 4, []
-    while m := _CTE_RE.match(text, pos):
-        depth, j = 1, m.end()
-        while depth:
-            if j >= len(text):
-                return None
-            if text[j] in "'\"":
-                j = text.index(text[j], j + 1)
-            depth += {"(": 1, ")": -1}.get(text[j], 0)
-            j += 1
-        ctes.append((m[1], text[m.end() : j - 1]))
-        pos = j
-        if not (m2 := re.match(r"\s*,", text[pos:])):
-            return ctes, text[pos:]
-        pos += m2.end()
-    return None
 
 
 def _narrow_columns(table: str, kept: tuple[str, ...]) -> str:

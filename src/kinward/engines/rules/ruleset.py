@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -83,6 +83,7 @@ _RULE_FIELDS = {
     "triggers": False,
     "depends_on": False,
     "post": False,
+    "needs": False,
 }
 _PARAM_FIELDS = {"type", "default", "min", "max", "choices", "description"}
 _PARAM_TYPES = {"integer": int, "number": (int, float), "boolean": bool, "string": str}
@@ -127,6 +128,20 @@ class Parameter:
 
 
 @dataclass(frozen=True)
+class Need:
+    """One alternative of a rule's `needs`: at least `at_least` rows of `table` (custody events: of `event_type`
+    when given) in the neighbourhood an incremental evaluation copies."""
+
+    table: str
+    event_type: str | None = None
+    at_least: int = 1
+
+    def __str__(self) -> str:
+        name = self.table + (f".{self.event_type}" if self.event_type else "")
+        return name + (f" >= {self.at_least}" if self.at_least > 1 else "")
+
+
+@dataclass(frozen=True)
 class Rule:
     """One red-flag rule: identity and version, the SQL that finds candidates, and how to explain an alert."""
 
@@ -144,6 +159,7 @@ class Rule:
     triggers: tuple[str, ...] = ()
     depends_on: tuple[str, ...] = ()
     post: str | None = None
+    needs: tuple[Need, ...] = ()
     source: str = ""
 
     def reason(self, facts: Mapping[str, Any]) -> str:
@@ -225,6 +241,56 @@ CUSTODY_EVENT_TYPES = ("discharge", "transfer", "abandonment_found", "adoption_o
 TRIGGERS = (*RECORD_TYPES, *(f"custody_events.{kind}" for kind in CUSTODY_EVENT_TYPES))
 
 
+# the tables an incremental evaluation copies per record (agencies are all kept; regions and staff are not read)
+NEEDS_TABLES = tuple(sorted(RECORD_TYPES - {"regions", "agencies", "staff"}))
+_NEED_RE = re.compile(r"^([a-z_]+)(?:\.([a-z_]+))?(?:\s*>=\s*([0-9]+))?$")
+
+
+def _parse_needs(rule: str, doc: Mapping[str, Any]) -> tuple[Need, ...]:
+    """`needs`: alternatives `<table>`, `custody_events.<type>`, each optionally `>= <count>`."""
+    if "needs" not in doc:
+        return ()
+    values = _str_list(rule, doc, "needs")
+    if not values:
+        raise RuleFileError(
+            rule, "needs", "an empty list would never let the rule run; omit the field instead"
+        )
+    needs = []
+    for value in values:
+        m = _NEED_RE.match(value)
+        if not m:
+            raise RuleFileError(
+                rule,
+                "needs",
+                f"{value!r} is not `<table>`, `custody_events.<type>` or either with `>= <count>`",
+            )
+        table, event_type, count = m[1], m[2], int(m[3] or 1)
+        if table not in NEEDS_TABLES:
+            raise RuleFileError(
+                rule, "needs", f"unknown table {table!r}; expected one of {list(NEEDS_TABLES)}"
+            )
+        if event_type is not None and table != "custody_events":
+            raise RuleFileError(rule, "needs", f"{value!r}: only custody_events has types")
+        if event_type is not None and event_type not in CUSTODY_EVENT_TYPES:
+            raise RuleFileError(rule, "needs", f"unknown custody event type {event_type!r}")
+        if count < 1:
+            raise RuleFileError(rule, "needs", f"{value!r}: the count must be at least 1")
+        needs.append(Need(table, event_type, count))
+    return tuple(needs)
+
+
+def needs_met(rule: Rule, copied: Mapping[str, int], done: Collection[str] | None = None) -> bool:
+    """Whether the rule can find anything in an incremental evaluation's neighbourhood copied so far (`copied`:
+    rows by table and by `custody_events.<type>`): true unless it has `needs` and each is about a table already
+    copied (every table, or those `done`) of which fewer rows than it asks for were copied. The counts include
+    every row copied, so a rule is dropped only where its SQL has no row to start from."""
+    return not rule.needs or any(
+        (done is not None and need.table not in done)
+        or copied.get(need.table + (f".{need.event_type}" if need.event_type else ""), 0) >= need.at_least
+        for need in rule.needs
+    )
+
+
 def _str_list(rule: str, doc: Mapping[str, Any], key: str, allowed: Iterable[str] | None = None) -> tuple:
     value = doc.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -295,6 +361,7 @@ def parse_rule(doc: Any, *, source: str, sql_dir: Path | None) -> Rule:
         triggers=_str_list(rule, doc, "triggers", TRIGGERS),
         depends_on=_str_list(rule, doc, "depends_on"),
         post=post,
+        needs=_parse_needs(rule, doc),
         source=source,
     )
 
