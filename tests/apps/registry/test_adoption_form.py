@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from kinward.apps.audit.models import AuditEntry
@@ -46,10 +48,16 @@ def test_an_adoption_order_links_the_child_to_its_adoptive_parents_without_overw
     before = Birth.objects.values().get(pk=birth.pk)
     officer = rh.adoption_officer(world)
     client = signed_in_client(officer)
-    response = client.post(adoption_path(birth), rh.adoption_form_body(world, decision_number="51/Pdt.P/2026/PN"))
+    response = client.post(
+        adoption_path(birth), rh.adoption_form_body(world, decision_number="51/Pdt.P/2026/PN")
+    )
     assert response.status_code == 302 and response["Location"] == child_page(birth)
     event = CustodyEvent.objects.get()
-    assert (event.type, event.authority, event.adoption_agency) == (ADOPTION, world.court, world.adoption_agency)
+    assert (event.type, event.authority, event.adoption_agency) == (
+        ADOPTION,
+        world.court,
+        world.adoption_agency,
+    )
     assert event.decision_number == "51/Pdt.P/2026/PN" and event.decided_on == timezone.localdate()
     parents = [link.person for link in event.adoptive_parent_links.all()]
     assert [p.given_name for p in parents] == ["Rina", "Budi"]
@@ -75,7 +83,13 @@ def test_a_single_adoptive_parent_is_enough(world):
     birth = rh.a_birth(world)
     client = signed_in_client(rh.adoption_officer(world))
     body = rh.adoption_form_body(world, adoption_agency="")
-    for name in ("given_name", "family_name", "id_document_type", "id_document_number", "id_document_country"):
+    for name in (
+        "given_name",
+        "family_name",
+        "id_document_type",
+        "id_document_number",
+        "id_document_country",
+    ):
         body[f"adoption_order-parent2_{name}"] = ""
     assert client.post(adoption_path(birth), body).status_code == 302
     event = CustodyEvent.objects.get()
@@ -151,7 +165,12 @@ def test_the_api_refuses_an_authority_that_is_not_a_court_or_adoption_authority(
         "adoption_agency_id": world.court.pk,
         "decision_number": "7/2026",
         "decided_on": str(timezone.localdate()),
-        "adoptive_parents": [{"given_name": "Rina"}],
+        "adoptive_parents": [
+            {
+                "given_name": "Rina",
+                "id_document": {"type": "national_id", "number": "317400001", "country": "ID"},
+            }
+        ],
     }
     response = signed_in_client(officer).post(
         f"/api/v1/registry/children/{birth.newborn_id}/custody-events", body, content_type="application/json"
@@ -160,3 +179,136 @@ def test_the_api_refuses_an_authority_that_is_not_a_court_or_adoption_authority(
     fields = {e["field"] for e in response.json()["errors"]}
     assert fields == {"authority", "adoption_agency"}
     assert not CustodyEvent.objects.exists()
+
+
+def api_adoption_body(world, parents: list[dict]) -> dict:
+    return {
+        "type": ADOPTION,
+        "time": (timezone.now() - dt.timedelta(hours=1)).isoformat(),
+        "authority_id": world.court.pk,
+        "adoption_agency_id": world.adoption_agency.pk,
+        "decision_number": "8/Pdt.P/2026/PN",
+        "decided_on": str(timezone.localdate()),
+        "adoptive_parents": parents,
+    }
+
+
+RINA = {
+    "given_name": "Rina",
+    "id_document": {"type": "national_id", "number": "3174000011110001", "country": "ID"},
+}
+BUDI = {"given_name": "Budi", "id_document": {"type": "passport", "number": "C1110001", "country": "ID"}}
+
+
+def test_the_api_refuses_an_adoptive_parent_without_a_document_or_two_with_one_as_the_page_does(world):
+    birth = rh.a_birth(world)
+    client = signed_in_client(rh.adoption_officer(world))
+    path = f"/api/v1/registry/children/{birth.newborn_id}/custody-events"
+    leaves, people = LedgerLeaf.objects.count(), Person.objects.count()
+    shared = {**BUDI, "id_document": RINA["id_document"]}
+    partial = {"given_name": "Budi", "id_document": None}
+    cases = [
+        ([RINA, {"given_name": "Budi"}], "adoptive_parents[1].id_document", "Name each adoptive parent"),
+        ([partial], "adoptive_parents[0].id_document", "Name each adoptive parent with an identity document"),
+        ([RINA, shared], "adoptive_parents[1].id_document", "Both adoptive parents have this document."),
+    ]
+    for parents, field, message in cases:
+        response = client.post(path, api_adoption_body(world, parents), content_type="application/json")
+        assert response.status_code == 422, response.content
+        errors = {e["field"]: e["problem"] for e in response.json()["errors"]}
+        assert list(errors) == [field] and message in errors[field], errors
+    # nothing written: no event, no leaf, not even the people the refused orders named
+    assert not CustodyEvent.objects.exists() and LedgerLeaf.objects.count() == leaves
+    assert Person.objects.count() == people
+    response = client.post(path, api_adoption_body(world, [RINA, BUDI]), content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert CustodyEvent.objects.get().adoptive_parent_links.count() == 2
+
+
+def test_the_offline_batch_refuses_an_adoption_order_without_parent_documents_naming_the_item(world):
+    from kinward.apps.registry.services import CustodyInput, PersonData, custody_events_record, person_resolve
+    from tests.conftest import actor_of
+
+    birth = rh.a_birth(world)
+    officer = rh.adoption_officer(world)
+    nameless = person_resolve(data=PersonData(given_name="Rina"))
+    data = CustodyInput(
+        type=ADOPTION,
+        time=timezone.now() - dt.timedelta(hours=1),
+        authority=world.court,
+        decision_number="9/Pdt.P/2026/PN",
+        decided_on=timezone.localdate(),
+        adoptive_parents=(nameless,),
+    )
+    try:
+        custody_events_record(actor=actor_of(officer), items=[(birth, data)])
+    except ValidationError as refused:
+        assert list(refused.message_dict) == ["items[0].adoptive_parents[0].id_document"]
+    else:
+        raise AssertionError("an adoptive parent without a document was accepted")
+    assert not CustodyEvent.objects.exists()
+
+
+def test_an_imported_adoption_order_needs_no_parent_documents_as_the_interchange_format_allows(
+    world, tmp_path
+):
+    from kinward.apps.registry.importer import dataset_import
+    from kinward.engines.synth.generate import SynthOptions, generate_dataset
+
+    folder = tmp_path / "country"
+    generate_dataset(folder, SynthOptions(births=200, seed=17))
+    events = [json.loads(line) for line in (folder / "custody_events.jsonl").read_text().splitlines()]
+    parents = {p for e in events if e["type"] == ADOPTION for p in e["adoptive_parents"]}
+    assert parents, "the synthetic country has no adoption order"
+    persons = [json.loads(line) for line in (folder / "persons.jsonl").read_text().splitlines()]
+    for person in persons:
+        if person["ref"] in parents:
+            person.pop("id_document", None)
+    (folder / "persons.jsonl").write_text("".join(json.dumps(p) + "\n" for p in persons))
+    report = dataset_import(folder)
+    assert report.total_rejected == 0, report.problems[:3]
+    orders = CustodyEvent.objects.filter(type=ADOPTION)
+    assert orders.count() == sum(e["type"] == ADOPTION for e in events)
+    assert all(not p.id_document_number for o in orders for p in o.adoptive_parents.all())
+
+
+def test_a_correction_naming_new_adoptive_parents_needs_their_documents_too(world):
+    from kinward.apps.registry.corrections import correction_propose
+    from kinward.apps.registry.services import CustodyInput, PersonData, person_resolve
+    from tests.conftest import actor_of
+
+    birth = rh.a_birth(world)
+    officer = rh.adoption_officer(world)
+    path = f"/api/v1/registry/children/{birth.newborn_id}/custody-events"
+    body = api_adoption_body(world, [RINA, BUDI])
+    assert signed_in_client(officer).post(path, body, content_type="application/json").status_code == 201
+    order = CustodyEvent.objects.get()
+    nameless = person_resolve(data=PersonData(given_name="Sari"))
+    documented = list(order.adoptive_parents.values_list("pk", flat=True))
+
+    def propose(new_value):
+        return correction_propose(
+            actor=actor_of(world.people["clerk"]),  # the facility of birth proposes it
+            child=birth,
+            data=CustodyInput(
+                type="correction",
+                time=timezone.now() - dt.timedelta(minutes=5),
+                facility=world.hospital,
+                corrects=order,
+                field="adoptive_parents",
+                new_value=new_value,
+                reason="the court's order names another parent",
+            ),
+        )
+
+    for new_value, message in (
+        ([documented[0], nameless.pk], "adoptive_parents[1].id_document: Name each adoptive parent"),
+        ([documented[0], documented[0]], "adoptive_parents[1].id_document: Both adoptive parents"),
+    ):
+        try:
+            propose(new_value)
+        except ValidationError as refused:
+            assert message in refused.message_dict["new_value"][0]
+        else:
+            raise AssertionError(f"{new_value} was accepted")
+    assert propose(list(reversed(documented))).corrected_field == "adoptive_parents"

@@ -172,7 +172,13 @@ def test_an_adoption_order_links_the_adoptive_parents_and_makes_the_child_adopte
     court = f.agency("adoption_authority", world.west_district, "West District Court")
     officer = f.person(court, ["adoption_officer"], username="officer")
     world.people["officer"] = officer
-    parents = (guardian(), person_resolve(data=PersonData(given_name="Budi")))
+    budi = PersonData(
+        given_name="Budi",
+        id_document_type="passport",
+        id_document_number="C5550001",
+        id_document_country="ID",
+    )  # each adoptive parent with a document of their own (services.adoptive_parent_problems)
+    parents = (guardian(), person_resolve(data=budi))
     event = record(
         world,
         child,

@@ -4,6 +4,7 @@ line, ref, field and reason, and a re-import that changes nothing."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -157,6 +158,34 @@ def test_imported_statuses_and_corrections_follow_the_interchange_rules(world, d
     assert state.corrected_fields == [field]
 
 
+def test_corrections_of_events_in_the_same_batch_wait_for_it_instead_of_cutting_it_short(world, dataset, tmp_path):
+    folder = tmp_path / "corrected"
+    shutil.copytree(dataset, folder)
+    events, added = [], 0
+    for line in (dataset / "custody_events.jsonl").read_text().splitlines():
+        events.append(json.loads(line))
+        if events[-1]["type"] == "discharge" and added < 5:  # five more corrections, each right after its event
+            added += 1
+            events.append({**{k: events[-1][k] for k in ("child", "time", "facility", "recorded_by")},
+                           "ref": f"E-FIX-{added}", "type": "correction", "corrects": events[-1]["ref"],
+                           "field": "id_document_checked", "new_value": True, "reason": "document was checked"})
+    (folder / "custody_events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["counts"]["custody_events"] = len(events)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    corrections = [e for e in events if e["type"] == "correction"]
+    assert len(corrections) == 6 and len(events) < 1000  # one batch, with corrections of events in it
+
+    report = dataset_import(folder, batch_size=1000)
+    assert report.total_rejected == 0, report.problems[:3]
+    batches = AuditEntry.objects.filter(action="registry.import", object_type="custody_events").count()
+    assert batches == 2  # the events, then the corrections that waited for them (not a batch per correction)
+    for correction in corrections:
+        row = CustodyEvent.objects.get(external_ref=correction["ref"], source=report.source)
+        assert row.corrects.external_ref == correction["corrects"]
+        assert row.ledger_index > row.corrects.ledger_index
+
+
 def test_the_import_command_prints_counts_and_rejections(world, dataset, capsys):
     from kinward.cli import main
 
@@ -197,7 +226,7 @@ def test_records_checked_in_a_second_process_are_rejected_with_the_same_reasons(
     assert events == counts_of(dataset)["custody_events"]
 
 
-def test_the_import_uses_a_large_page_cache_and_gives_the_connection_back_as_it_was(
+def test_the_import_uses_a_large_page_cache_and_rare_checkpoints_then_gives_the_connection_back_as_it_was(
     world, dataset, monkeypatch
 ):
     from django.db import connection
@@ -207,15 +236,17 @@ def test_the_import_uses_a_large_page_cache_and_gives_the_connection_back_as_it_
     if connection.vendor != "sqlite":
         pytest.skip("the page cache is SQLite's; PostgreSQL's shared buffers are the server's to size")
 
-    def cache_size() -> int:
+    def settings() -> tuple[int, int]:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size")
-            return cursor.fetchone()[0]
+            cache = cursor.fetchone()[0]
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            return cache, cursor.fetchone()[0]
 
-    before, during = cache_size(), []
+    before, during = settings(), []
     real = importer.DatasetImport._load_records
     monkeypatch.setattr(
-        importer.DatasetImport, "_load_records", lambda self: (during.append(cache_size()), real(self))
+        importer.DatasetImport, "_load_records", lambda self: (during.append(settings()), real(self))
     )
     dataset_import(dataset)
-    assert during == [-fastinsert.BULK_CACHE_KIB] and cache_size() == before
+    assert during == [(-fastinsert.BULK_CACHE_KIB, fastinsert.BULK_WAL_PAGES)] and settings() == before

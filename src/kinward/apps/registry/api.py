@@ -44,7 +44,8 @@ class IdDocumentIn(Schema):
 
 
 class PersonIn(Schema):
-    """A mother, guardian or adoptive parent. With an identity document, an existing person is reused."""
+    """A mother, guardian or adoptive parent. With an identity document, an existing person is reused; an adoptive
+    parent needs one (an adoption order without it is refused)."""
 
     given_name: str = Field(min_length=1, max_length=200)
     family_name: str = Field("", max_length=200)
@@ -166,7 +167,12 @@ class CustodyEventIn(Schema):
     authority_id: int | None = None
     decision_number: str = ""
     decided_on: dt.date | None = None
-    adoptive_parents: list[PersonIn] = []
+    adoptive_parents: list[PersonIn] = Field(
+        [],
+        description="adoption_order: the adoptive parents, each with an id_document (type, number and country) "
+        "of their own; a parent without one, or two parents with the same one, is refused (422, field "
+        "adoptive_parents[<n>].id_document, n from 0) and nothing is written",
+    )
     adoption_agency_id: int | None = None
     cause: str = ""
     corrects: uuid.UUID | None = Field(None, description="correction: event_id of the corrected event")

@@ -98,7 +98,7 @@ def cmd_ledger_audit(args: argparse.Namespace) -> int:
     django_setup()
     from kinward.apps.registry.ledger_audit import ledger_audit
 
-    report = ledger_audit()
+    report = ledger_audit(rows=getattr(args, "rows", "all"))
     for line in report.lines():
         print(line)
     return 0 if report.ok else 1
@@ -128,6 +128,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     checkpoint = sub.add_parser("checkpoint", help="sign a checkpoint of the registry log if it grew")
     checkpoint.set_defaults(func=cmd_checkpoint)
     audit = sub.add_parser(
-        "ledger-audit", help="rebuild the log from the database; check every signed checkpoint"
+        "ledger-audit",
+        help="rebuild the log from the database; check every signed checkpoint and each fact's leaf against its row",
     )
+    ledger_cli.add_audit_rows_argument(audit)
     audit.set_defaults(func=cmd_ledger_audit)

@@ -42,6 +42,10 @@ def _reference_problem(field: str, value: Any) -> str:
         return f"give the id of a record of {kind}"
     if _REFERENCED[kind].objects.filter(pk__in=ids).count() != len(set(ids)):
         return f"no such record of {kind}"
+    if field == "adoptive_parents":  # named in Kinward: each with a document of their own, as in an order
+        persons = Person.objects.in_bulk(ids)
+        problems = services.adoptive_parent_problems([persons[i] for i in ids])
+        return f"{problems[0][0]}: {problems[0][1]}" if problems else ""
     return ""
 
 

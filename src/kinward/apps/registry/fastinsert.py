@@ -13,7 +13,9 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.models.lookups import In
 
 MAX_PARAMETERS = 30_000  # under PostgreSQL's 65,535 and SQLite's 32,766 (older builds) bind parameters
 
@@ -116,6 +118,23 @@ def rows_insert(rows: list[models.Model]) -> list[models.Model]:
 _TEMPLATES: dict[type, tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]]]] = {}
 
 
+@models.IntegerField.register_lookup
+class InIds(In):
+    """`filter(pk__in_ids=ids)`: `IN` over integer keys, each converted with `int()` instead of `in`'s per-value
+    preparation (`In.batch_process_rhs`: a tenth of a million-birth import, in the leaf builders' lookups of the
+    people, staff and children a batch names). Only for plain ints (None is dropped, as `in` does)."""
+
+    lookup_name = "in_ids"
+
+    def get_prep_lookup(self) -> list[int]:
+        return list(dict.fromkeys(int(v) for v in self.rhs if v is not None))
+
+    def process_rhs(self, compiler: Any, connection: Any) -> tuple[str, list[int]]:
+        if not self.rhs:
+            raise EmptyResultSet
+        return "(" + ", ".join(["%s"] * len(self.rhs)) + ")", list(self.rhs)
+
+
 def _template(model: type[models.Model]) -> tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]]]:
     fixed: dict[str, Any] = {}
     fresh: list[tuple[str, Callable[[], Any]]] = []
@@ -156,16 +175,20 @@ def loaded_row(model: type[models.Model], names: tuple[str, ...], values: tuple[
 
 
 BULK_CACHE_KIB = 512 * 1024  # SQLite page cache for a bulk write such as `kinward import` (default: 2 MiB)
+BULK_WAL_PAGES = 16_384  # WAL pages (64 MiB) between automatic checkpoints during a bulk write (default: 1,000)
 
 
 @contextlib.contextmanager
 def bulk_write_cache() -> Iterator[None]:
-    """On SQLite, a large page cache on this connection while the block runs, then the previous size again.
+    """On SQLite, a large page cache and rarer WAL checkpoints on this connection while the block runs, then the
+    previous settings again.
 
-    Random keys (event ids, newborn IDs, the mothers read back for each birth's leaf) touch pages all over
-    the indexes; with the default 2 MiB cache almost every insert reads pages back from the file once the
-    database outgrows it, so a million-birth import spends more per record than a small one. Memory is taken
-    only as pages are read."""
+    Random keys (newborn IDs, the mothers read back for each birth's leaf) touch pages all over the indexes; with
+    the default 2 MiB cache almost every insert reads pages back from the file once the database outgrows it, so
+    a million-birth import spends more per record than a small one. Memory is taken only as pages are read.
+    A batch of a thousand facts fills the default 1,000-page WAL, so SQLite checkpointed (copied pages into the
+    database file and synced it) after nearly every batch, writing again the index and log pages that every
+    batch changes; with 64 MiB between checkpoints each such page reaches the file once per checkpoint."""
     db = connections[DEFAULT_DB_ALIAS]
     if db.vendor != "sqlite":
         yield
@@ -173,9 +196,13 @@ def bulk_write_cache() -> Iterator[None]:
     with db.cursor() as cursor:
         cursor.execute("PRAGMA cache_size")
         (previous,) = cursor.fetchone()
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        (checkpoint,) = cursor.fetchone()
         cursor.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+        cursor.execute(f"PRAGMA wal_autocheckpoint = {BULK_WAL_PAGES}")
     try:
         yield
     finally:
         with db.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {int(checkpoint)}")

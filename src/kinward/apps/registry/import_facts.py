@@ -122,7 +122,7 @@ def _external(row: Any) -> list[str] | None:
 
 def _newborn_ids(child_ids: set[int | None]) -> dict[int, str]:
     child_ids.discard(None)
-    return dict(Birth.objects.filter(pk__in=child_ids).values_list("pk", "newborn_id")) if child_ids else {}
+    return dict(Birth.objects.filter(pk__in_ids=child_ids).values_list("pk", "newborn_id")) if child_ids else {}
 
 
 def _append(rows: list[Any], leaves: list[bytes]) -> list[Any]:
@@ -137,25 +137,26 @@ def _time(value: dt.datetime | dt.date) -> str:
     return value.isoformat()
 
 
+def certificate_leaf(row: Certificate, newborn: dict[int, str]) -> bytes:
+    """An imported certificate's leaf (kind `certificate`: issue date, issuing office, the child's newborn ID;
+    commitments to the printed text and the external reference); also what `ledger_audit` rebuilds."""
+    return event_leaf(
+        kind="certificate",
+        event_id=str(row.public_id),
+        newborn_id=newborn.get(row.child_id),
+        time=_time(row.issued_on),
+        facility_id=row.issued_by_id,
+        secret=bytes(row.record_secret),
+        personal={"text": row.text, "external_ref": _external(row)},
+    )
+
+
 def certificates_write(rows: list[Certificate]) -> list[Certificate]:
-    """Insert imported certificates with their leaves (kind `certificate`: issue date, issuing office, the
-    child's newborn ID; commitments to the printed text and the external reference)."""
+    """Insert imported certificates with their leaves (`certificate_leaf`)."""
     assert transaction.get_connection().in_atomic_block
     _stamp(rows)
     newborn = _newborn_ids({r.child_id for r in rows})
-    leaves = [
-        event_leaf(
-            kind="certificate",
-            event_id=str(r.public_id),
-            newborn_id=newborn.get(r.child_id),
-            time=_time(r.issued_on),
-            facility_id=r.issued_by_id,
-            secret=bytes(r.record_secret),
-            personal={"text": r.text, "external_ref": _external(r)},
-        )
-        for r in rows
-    ]
-    return _append(rows, leaves)
+    return _append(rows, [certificate_leaf(r, newborn) for r in rows])
 
 
 def abandonment_reports_write(rows: list[AbandonmentReport]) -> list[AbandonmentReport]:
@@ -167,7 +168,7 @@ def abandonment_reports_write(rows: list[AbandonmentReport]) -> list[Abandonment
     newborn = _newborn_ids({r.child_id for r in rows})
     event_ids = {r.event_id for r in rows if r.event_id}
     events = (
-        dict(CustodyEvent.objects.filter(pk__in=event_ids).values_list("pk", "event_id")) if event_ids else {}
+        dict(CustodyEvent.objects.filter(pk__in_ids=event_ids).values_list("pk", "event_id")) if event_ids else {}
     )
     staff = _staff_names({r.reported_by_id for r in rows})
     leaves = [
@@ -192,37 +193,41 @@ def abandonment_reports_write(rows: list[AbandonmentReport]) -> list[Abandonment
     return _append(rows, leaves)
 
 
-def adoption_files_write(rows: list[AdoptionFile]) -> list[AdoptionFile]:
-    """Insert imported adoption files with their leaves (kind `adoption_file`: filing date, the adoption agency,
-    the child's newborn ID when the file names a known child, the stated birth facility; commitments to the
-    adoptive parents, the stated mother and birth date, and the documents)."""
-    assert transaction.get_connection().in_atomic_block
-    _stamp(rows)
-    newborn = _newborn_ids({r.child_id for r in rows})
-    persons = _persons(
-        {p for r in rows for p in r.adoptive_parents} | {r.stated_birth_mother_id for r in rows}
-    )
+def adoption_file_leaf(row: AdoptionFile, newborn: dict[int, str], persons: dict[int, Person]) -> bytes:
+    """An imported adoption file's leaf (kind `adoption_file`: filing date, the adoption agency, the child's
+    newborn ID when the file names a known child, the stated birth facility; commitments to the adoptive parents,
+    the stated mother and birth date, and the documents); also what `ledger_audit` rebuilds."""
 
     def person(pk: int | None) -> dict | None:
         return persons[pk].personal_values() if pk in persons else None
 
-    leaves = [
-        event_leaf(
-            kind="adoption_file",
-            event_id=str(r.public_id),
-            newborn_id=newborn.get(r.child_id),
-            time=_time(r.filed_on),
-            facility_id=r.adoption_agency_id,
-            secret=bytes(r.record_secret),
-            identifiers={"stated_birth_facility": r.stated_birth_facility_id},
-            personal={
-                "adoptive_parents": [person(p) for p in r.adoptive_parents],
-                "stated_birth_mother": person(r.stated_birth_mother_id),
-                "stated_birth_date": _time(r.stated_birth_date),
-                "documents": r.documents,
-                "external_ref": _external(r),
-            },
-        )
-        for r in rows
-    ]
-    return _append(rows, leaves)
+    return event_leaf(
+        kind="adoption_file",
+        event_id=str(row.public_id),
+        newborn_id=newborn.get(row.child_id),
+        time=_time(row.filed_on),
+        facility_id=row.adoption_agency_id,
+        secret=bytes(row.record_secret),
+        identifiers={"stated_birth_facility": row.stated_birth_facility_id},
+        personal={
+            "adoptive_parents": [person(p) for p in row.adoptive_parents],
+            "stated_birth_mother": person(row.stated_birth_mother_id),
+            "stated_birth_date": _time(row.stated_birth_date),
+            "documents": row.documents,
+            "external_ref": _external(row),
+        },
+    )
+
+
+def adoption_file_context(rows: list[AdoptionFile]) -> tuple[dict[int, str], dict[int, Person]]:
+    """What the leaves of these files name, one query each: newborn IDs, the people they name."""
+    people = {p for r in rows for p in r.adoptive_parents} | {r.stated_birth_mother_id for r in rows}
+    return _newborn_ids({r.child_id for r in rows}), _persons(people)
+
+
+def adoption_files_write(rows: list[AdoptionFile]) -> list[AdoptionFile]:
+    """Insert imported adoption files with their leaves (`adoption_file_leaf`)."""
+    assert transaction.get_connection().in_atomic_block
+    _stamp(rows)
+    newborn, persons = adoption_file_context(rows)
+    return _append(rows, [adoption_file_leaf(r, newborn, persons) for r in rows])

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from kinward.apps.accounts.authz import Actor, authorize
 from kinward.apps.accounts.models import Agency
@@ -211,15 +212,36 @@ def custody_problems(
     return problems
 
 
+def adoptive_parent_problems(parents: tuple[Person, ...] | list[Person]) -> list[tuple[str, str]]:
+    """Each adoptive parent of an order recorded in Kinward is named with an identity document (type, number and
+    country), and no two with the same one; the problem is keyed `adoptive_parents[<n>].id_document`, n from 0.
+    Imported orders are exempt: the interchange format makes a person's document optional (INTERCHANGE.md)."""
+    problems: list[tuple[str, str]] = []
+    seen: set[tuple[str, str, str]] = set()
+    for n, person in enumerate(parents):
+        document = (person.id_document_type, person.id_document_number, person.id_document_country)
+        if not all(document):
+            message = gettext(
+                "Name each adoptive parent with an identity document: its type, number and country."
+            )
+            problems.append((f"adoptive_parents[{n}].id_document", message))
+        elif document in seen:
+            message = gettext("Both adoptive parents have this document.")
+            problems.append((f"adoptive_parents[{n}].id_document", message))
+        seen.add(document)
+    return problems
+
+
 def adoption_order_problems(
     data: CustodyInput, child: Birth, agency_kinds: dict[int, str]
 ) -> list[tuple[str, str]]:
     """What is wrong with an adoption order recorded here (imported orders are taken as the dataset states them):
-    the authority is an adoption authority or court, the agency an adoption agency, and the decision is dated
-    neither in the future, nor before the child's birth, nor after the time the order took effect."""
+    the authority is an adoption authority or court, the agency an adoption agency, each adoptive parent has an
+    identity document of their own (`adoptive_parent_problems`), and the decision is dated neither in the future,
+    nor before the child's birth, nor after the time the order took effect."""
     if data.type != "adoption_order":
         return []
-    problems = []
+    problems = adoptive_parent_problems(data.adoptive_parents)
     for name, kind in (("authority", "adoption_authority"), ("adoption_agency", "adoption_agency")):
         agency = getattr(data, name)
         if agency is not None and agency_kinds.get(agency.pk) != kind:

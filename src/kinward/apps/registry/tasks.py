@@ -29,7 +29,8 @@ def ledger_checkpoint_sign() -> dict:
 
 @task()
 def ledger_audit_run() -> dict:
-    """Rebuild the registry log from the database and check every signed checkpoint; tell auditors if broken."""
+    """Rebuild the registry log from the database, check every signed checkpoint and rebuild every fact's leaf from
+    its row (`ledger_audit(rows="all")`); tell auditors if broken."""
     from kinward.apps.core.services import notify_role
     from kinward.apps.registry.ledger_audit import ledger_audit
 
@@ -45,5 +46,6 @@ def ledger_audit_run() -> dict:
         "ok": report.ok,
         "size": report.size,
         "checkpoints": report.checkpoints,
+        "rows_rebuilt": report.rows_rebuilt,
         "problems": report.problems[:5],
     }

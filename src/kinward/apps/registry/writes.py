@@ -48,13 +48,13 @@ def _persons(ids: set[int]) -> dict[int, Person]:
     ids.discard(None)
     if not ids:
         return {}
-    rows = Person.objects.filter(pk__in=ids).values_list(*PERSON_FIELDS)
+    rows = Person.objects.filter(pk__in_ids=ids).values_list(*PERSON_FIELDS)
     return {values[0]: loaded_row(Person, PERSON_FIELDS, values) for values in rows}
 
 
 def _staff_names(ids: set[int]) -> dict[int, str]:
     ids.discard(None)
-    return dict(Staff.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    return dict(Staff.objects.filter(pk__in_ids=ids).values_list("pk", "name")) if ids else {}
 
 
 def _stamp(rows: Sequence[Any], actor: Actor | None, now: dt.datetime) -> None:
@@ -175,9 +175,9 @@ def custody_events_write(
     assert transaction.get_connection().in_atomic_block
     parents = parents or {}
     _stamp(events, actor, timezone.now())
-    newborn = dict(Birth.objects.filter(pk__in={e.child_id for e in events}).values_list("pk", "newborn_id"))
+    newborn = dict(Birth.objects.filter(pk__in_ids={e.child_id for e in events}).values_list("pk", "newborn_id"))
     corrected_ids = {e.corrects_id for e in events if e.corrects_id}
-    corrected = dict(CustodyEvent.objects.filter(pk__in=corrected_ids).values_list("pk", "event_id"))
+    corrected = dict(CustodyEvent.objects.filter(pk__in_ids=corrected_ids).values_list("pk", "event_id"))
     person_ids = {e.to_person_id for e in events} | {p for ps in parents.values() for p in ps}
     persons = _persons(person_ids)
     staff = _staff_names({e.recorded_by_id for e in events})
@@ -263,7 +263,7 @@ def antenatal_visits_write(visits: list[AntenatalVisit], *, actor: Actor | None)
     assert transaction.get_connection().in_atomic_block
     _stamp(visits, actor, timezone.now())
     pregnancy_ids = {v.pregnancy_id for v in visits}
-    facility = dict(Pregnancy.objects.filter(pk__in=pregnancy_ids).values_list("pk", "facility_id"))
+    facility = dict(Pregnancy.objects.filter(pk__in_ids=pregnancy_ids).values_list("pk", "facility_id"))
     staff = _staff_names({v.recorded_by_id for v in visits})
     leaves = [antenatal_visit_leaf(v, facility_id=facility[v.pregnancy_id], staff=staff) for v in visits]
     for visit, index in zip(visits, append_leaves(leaves), strict=True):
@@ -274,47 +274,54 @@ def antenatal_visits_write(visits: list[AntenatalVisit], *, actor: Actor | None)
 # --- pregnancy events and registrations ---------------------------------------------------------------------
 
 
+def pregnancy_event_leaf(event: PregnancyEvent, staff: dict[int, str]) -> bytes:
+    """A pregnancy event's leaf (loss, transfer out, moved away): its date and facility in clear; the pregnancy
+    and who recorded it only as commitments (also what `ledger_audit` rebuilds to compare)."""
+    return event_leaf(
+        kind=f"pregnancy.{event.type}",
+        event_id=str(event.event_id),
+        newborn_id=None,
+        time=event.date.isoformat(),
+        facility_id=event.facility_id,
+        secret=bytes(event.record_secret),
+        personal={
+            "pregnancy": event.pregnancy_id,
+            "recorded_by": staff.get(event.recorded_by_id),
+            "external_ref": [event.source, event.external_ref] if event.external_ref else None,
+        },
+    )
+
+
 def pregnancy_events_write(events: list[PregnancyEvent], *, actor: Actor | None) -> list[PregnancyEvent]:
     """Insert unsaved, validated pregnancy events (loss, transfer out, moved away) with their leaves."""
     assert transaction.get_connection().in_atomic_block
     _stamp(events, actor, timezone.now())
     staff = _staff_names({e.recorded_by_id for e in events})
-    leaves = [
-        event_leaf(
-            kind=f"pregnancy.{e.type}",
-            event_id=str(e.event_id),
-            newborn_id=None,
-            time=e.date.isoformat(),
-            facility_id=e.facility_id,
-            secret=bytes(e.record_secret),
-            personal={
-                "pregnancy": e.pregnancy_id,
-                "recorded_by": staff.get(e.recorded_by_id),
-                "external_ref": [e.source, e.external_ref] if e.external_ref else None,
-            },
-        )
-        for e in events
-    ]
+    leaves = [pregnancy_event_leaf(e, staff) for e in events]
     for event, index in zip(events, append_leaves(leaves), strict=True):
         event.ledger_index = index
     return facts_written("pregnancy_events", rows_insert(events), actor=actor)
 
 
-def registration_complete(registration: Registration, *, registry_agency_id: int | None) -> Registration:
-    """Mark a registration complete and log it (the leaf names the birth, the registry office and lateness)."""
-    assert transaction.get_connection().in_atomic_block
-    now = timezone.now()
-    birth = registration.birth
-    leaf = event_leaf(
+def registration_leaf(registration: Registration, birth: Birth, *, registry_agency_id: int | None) -> bytes:
+    """A completed registration's leaf: the birth's ids, the completion time, the registry office and lateness
+    (nothing personal). The row does not keep the office: `ledger_audit` takes it from the stored leaf."""
+    return event_leaf(
         kind="birth.registered",
         event_id=str(birth.event_id),
         newborn_id=birth.newborn_id,
-        time=now.isoformat(timespec="seconds"),
+        time=registration.completed_at.isoformat(timespec="seconds"),
         facility_id=registry_agency_id,
         secret=bytes(birth.record_secret),
         identifiers={"late": registration.is_late},
     )
+
+
+def registration_complete(registration: Registration, *, registry_agency_id: int | None) -> Registration:
+    """Mark a registration complete and log it (the leaf names the birth, the registry office and lateness)."""
+    assert transaction.get_connection().in_atomic_block
+    registration.completed_at = timezone.now()
+    leaf = registration_leaf(registration, registration.birth, registry_agency_id=registry_agency_id)
     registration.ledger_index = append_leaves([leaf]).start
-    registration.completed_at = now
     registration.save(update_fields=["ledger_index", "completed_at", "approved_by"])
     return registration
