@@ -14,6 +14,17 @@ from pathlib import Path
 DATABASE_AUDIT: Callable[[argparse.Namespace], int] | None = None
 
 
+def add_audit_rows_argument(parser: argparse.ArgumentParser) -> None:
+    """`--rows`, shared by `kinward ledger audit` and `kinward registry ledger-audit`."""
+    parser.add_argument(
+        "--rows",
+        choices=("all", "sample", "none"),
+        default="all",
+        help="also rebuild each registry fact's leaf from its database row and compare it byte for byte, for "
+        "all rows (default), a random sample of one row in 20, or none (tree and checkpoints only: faster)",
+    )
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `kinward ledger` with keygen, append, checkpoint, prove and verify-proof subcommands."""
     parser = subparsers.add_parser("ledger", help="transparency log: keys, checkpoints, .tlog-proof files")
@@ -57,8 +68,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     verify.set_defaults(func=_verify_proof)
 
     audit = sub.add_parser(
-        "audit", help="rebuild the registry's log from the database and check it against every signed checkpoint"
+        "audit",
+        help="rebuild the registry's log from the database, check it against every signed checkpoint and "
+        "each fact's leaf against its row",
     )
+    add_audit_rows_argument(audit)
     audit.set_defaults(func=_database_audit)
 
 
