@@ -35,7 +35,7 @@ from kinward.apps.registry.models import (
     PregnancyEvent,
     Staff,
 )
-from kinward.apps.registry.writes import _persons, _staff_names
+from kinward.apps.registry.writes import _persons, _staff_names, newborn_ids_of
 from kinward.engines.interchange.certificates import UNVERIFIED, VALID, VERIFIED_REASON
 from kinward.engines.ledger import new_record_secret
 
@@ -120,11 +120,6 @@ def _external(row: Any) -> list[str] | None:
     return [row.source, row.external_ref] if row.external_ref else None
 
 
-def _newborn_ids(child_ids: set[int | None]) -> dict[int, str]:
-    child_ids.discard(None)
-    return dict(Birth.objects.filter(pk__in_ids=child_ids).values_list("pk", "newborn_id")) if child_ids else {}
-
-
 def _append(rows: list[Any], leaves: list[bytes]) -> list[Any]:
     for row, index in zip(rows, append_leaves(leaves), strict=True):
         row.ledger_index = index
@@ -155,7 +150,7 @@ def certificates_write(rows: list[Certificate]) -> list[Certificate]:
     """Insert imported certificates with their leaves (`certificate_leaf`)."""
     assert transaction.get_connection().in_atomic_block
     _stamp(rows)
-    newborn = _newborn_ids({r.child_id for r in rows})
+    newborn = newborn_ids_of({r.child_id for r in rows})
     return _append(rows, [certificate_leaf(r, newborn) for r in rows])
 
 
@@ -165,7 +160,7 @@ def abandonment_reports_write(rows: list[AbandonmentReport]) -> list[Abandonment
     the finding time, place and condition)."""
     assert transaction.get_connection().in_atomic_block
     _stamp(rows)
-    newborn = _newborn_ids({r.child_id for r in rows})
+    newborn = newborn_ids_of({r.child_id for r in rows})
     event_ids = {r.event_id for r in rows if r.event_id}
     events = (
         dict(CustodyEvent.objects.filter(pk__in_ids=event_ids).values_list("pk", "event_id")) if event_ids else {}
@@ -222,7 +217,7 @@ def adoption_file_leaf(row: AdoptionFile, newborn: dict[int, str], persons: dict
 def adoption_file_context(rows: list[AdoptionFile]) -> tuple[dict[int, str], dict[int, Person]]:
     """What the leaves of these files name, one query each: newborn IDs, the people they name."""
     people = {p for r in rows for p in r.adoptive_parents} | {r.stated_birth_mother_id for r in rows}
-    return _newborn_ids({r.child_id for r in rows}), _persons(people)
+    return newborn_ids_of({r.child_id for r in rows}), _persons(people)
 
 
 def adoption_files_write(rows: list[AdoptionFile]) -> list[AdoptionFile]:

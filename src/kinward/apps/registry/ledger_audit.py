@@ -33,7 +33,6 @@ from django.db.models import F, QuerySet
 
 from kinward.apps.registry.fastinsert import loaded_row
 from kinward.apps.registry.import_facts import (
-    _newborn_ids,
     adoption_file_context,
     adoption_file_leaf,
     certificate_leaf,
@@ -60,7 +59,8 @@ from kinward.apps.registry.writes import (
     _staff_names,
     antenatal_visit_leaf,
     birth_leaf,
-    custody_leaf,
+    custody_leaves,
+    newborn_ids_of,
     pregnancy_event_leaf,
     pregnancy_leaf,
     registration_leaf,
@@ -329,30 +329,11 @@ def _check_birth_leaves(report: LedgerAuditReport) -> None:
 def _custody_leaves(chunk: list[CustodyEvent]) -> list[bytes]:
     """The leaves `writes.custody_events_write` gives these events now: their child's newborn ID, the corrected
     event's id, the adoptive parents in order and every person and staff member they name, one query each."""
-    newborn = dict(Birth.objects.filter(pk__in={e.child_id for e in chunk}).values_list("pk", "newborn_id"))
-    corrected_ids = {e.corrects_id for e in chunk if e.corrects_id}
-    corrected = (
-        dict(CustodyEvent.objects.filter(pk__in=corrected_ids).values_list("pk", "event_id"))
-        if corrected_ids
-        else {}
-    )
     parents: dict[int, list[int]] = {}  # any event given parents has them in its leaf, whatever its type
     links = AdoptiveParent.objects.filter(event_id__gte=chunk[0].pk, event_id__lte=chunk[-1].pk)
     for event_id, person_id in links.order_by("event_id", "position", "pk").values_list("event_id", "person"):
         parents.setdefault(event_id, []).append(person_id)
-    persons = _persons({e.to_person_id for e in chunk} | {p for ps in parents.values() for p in ps})
-    staff = _staff_names({e.recorded_by_id for e in chunk})
-    return [
-        custody_leaf(
-            e,
-            newborn_id=newborn.get(e.child_id, ""),
-            corrected_event_id=str(corrected.get(e.corrects_id)) if e.corrects_id else None,
-            parents=parents.get(e.pk, []),
-            persons=persons,
-            staff=staff,
-        )
-        for e in chunk
-    ]
+    return custody_leaves(chunk, [parents.get(e.pk, []) for e in chunk])
 
 
 def _check_custody_leaves(report: LedgerAuditReport) -> None:
@@ -387,7 +368,7 @@ def _check_imported_fact_leaves(report: LedgerAuditReport) -> None:
     which the row (UTC) does not keep."""
     logged = {"ledger_index__isnull": False}
     for chunk in _loaded_chunks(Certificate.objects.filter(**logged), CERTIFICATE_FIELDS, report):
-        newborn = _newborn_ids({c.child_id for c in chunk})
+        newborn = newborn_ids_of({c.child_id for c in chunk})
         _compare_leaves("certificate", chunk, [certificate_leaf(c, newborn) for c in chunk], report)
     for chunk in _loaded_chunks(AdoptionFile.objects.filter(**logged), ADOPTION_FILE_FIELDS, report):
         newborn, persons = adoption_file_context(chunk)

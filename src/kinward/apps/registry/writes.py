@@ -167,6 +167,34 @@ def custody_leaf(
     )
 
 
+def newborn_ids_of(child_ids: set[int | None]) -> dict[int, str]:
+    """The newborn ID of each of these children (one query)."""
+    child_ids.discard(None)
+    return dict(Birth.objects.filter(pk__in_ids=child_ids).values_list("pk", "newborn_id")) if child_ids else {}
+
+
+def custody_leaves(events: Sequence[CustodyEvent], parents: Sequence[list[int]]) -> list[bytes]:
+    """The leaves of these custody events as written (`parents[i]`: the Person ids of the adoptive parents of
+    `events[i]`, in order): each child's newborn ID, the corrected event's id, and every person and staff member
+    they name, one query each. The write path and `ledger_audit` both build leaves here."""
+    newborn = newborn_ids_of({e.child_id for e in events})
+    corrected_ids = {e.corrects_id for e in events if e.corrects_id}
+    corrected = dict(CustodyEvent.objects.filter(pk__in_ids=corrected_ids).values_list("pk", "event_id"))
+    persons = _persons({e.to_person_id for e in events} | {p for ps in parents for p in ps})
+    staff = _staff_names({e.recorded_by_id for e in events})
+    return [
+        custody_leaf(
+            e,
+            newborn_id=newborn.get(e.child_id, ""),
+            corrected_event_id=str(corrected.get(e.corrects_id)) if e.corrects_id else None,
+            parents=event_parents,
+            persons=persons,
+            staff=staff,
+        )
+        for e, event_parents in zip(events, parents, strict=True)
+    ]
+
+
 def custody_events_write(
     events: list[CustodyEvent], *, actor: Actor | None, parents: dict[int, list[int]] | None = None
 ) -> list[CustodyEvent]:
@@ -175,23 +203,7 @@ def custody_events_write(
     assert transaction.get_connection().in_atomic_block
     parents = parents or {}
     _stamp(events, actor, timezone.now())
-    newborn = dict(Birth.objects.filter(pk__in_ids={e.child_id for e in events}).values_list("pk", "newborn_id"))
-    corrected_ids = {e.corrects_id for e in events if e.corrects_id}
-    corrected = dict(CustodyEvent.objects.filter(pk__in_ids=corrected_ids).values_list("pk", "event_id"))
-    person_ids = {e.to_person_id for e in events} | {p for ps in parents.values() for p in ps}
-    persons = _persons(person_ids)
-    staff = _staff_names({e.recorded_by_id for e in events})
-    leaves = [
-        custody_leaf(
-            e,
-            newborn_id=newborn[e.child_id],
-            corrected_event_id=str(corrected[e.corrects_id]) if e.corrects_id else None,
-            parents=parents.get(i, []),
-            persons=persons,
-            staff=staff,
-        )
-        for i, e in enumerate(events)
-    ]
+    leaves = custody_leaves(events, [parents.get(i, []) for i in range(len(events))])
     for event, index in zip(events, append_leaves(leaves), strict=True):
         event.ledger_index = index
     created = rows_insert(events)
