@@ -185,6 +185,7 @@ def test_rules_run_as_two_statements_return_the_alerts_of_one_statement_in_its_o
     evaluator, small_dataset, ruleset, tmp_path, monkeypatch
 ):
     single = IncrementalEvaluator.open(tmp_path, ruleset, parallel=False)
+    evaluator.parallel = True  # two statements whatever the machine's load
     cursor_of: dict[str, int] = {}  # the rule cursor each rule of the event ran on
     run_group = evaluator._run_group
 
@@ -210,6 +211,7 @@ def test_rules_run_as_two_statements_return_the_alerts_of_one_statement_in_its_o
 
 def test_close_stops_the_worker_thread_and_the_connections(evaluator, small_dataset):
     record = json.loads((small_dataset / "adoption_files.jsonl").read_text().splitlines()[0])
+    evaluator.parallel = True
     evaluator.add("adoption_files", record)
     assert "rules_1" in evaluator.last_timings
     assert any(thread.name.startswith("kinward-rules") for thread in threading.enumerate())
@@ -246,6 +248,10 @@ def test_a_person_whose_rules_fail_leaves_no_record_nor_identity_key(evaluator, 
         evaluator.add("persons", person)
     for table in ("persons", "person_doc"):
         assert evaluator.con.execute(f"SELECT count(*) FROM {table} WHERE ref = 'P-FAIL'").fetchone() == (0,)
+    assert not any("P-FAIL" in refs for refs in evaluator._sharing_doc.values())  # nor a shared document
+    monkeypatch.undo()
+    evaluator.add("persons", person)  # now kept: M1's births are hers too
+    assert {"M1", "P-FAIL"} <= evaluator._sharing_doc["M1"] == evaluator._sharing_doc["P-FAIL"]
 
 
 def test_when_a_rule_statement_fails_the_rules_run_one_by_one_with_the_same_alerts(
@@ -258,3 +264,85 @@ def test_when_a_rule_statement_fails_the_rules_run_one_by_one_with_the_same_aler
     expected = IncrementalEvaluator.open(tmp_path, ruleset).add("adoption_files", record)
     monkeypatch.setattr(evaluator, "_run_group", fail)
     assert evaluator.add("adoption_files", record) == expected and expected
+
+
+def _agency_alerts_as_in_batch(evaluator, dataset, records, ruleset, tmp_path):
+    """Add each (record type, record, agencies that must be in its scope) to the evaluator and to a copy of the
+    dataset; after each, the unlicensed_agency alerts of the agencies in scope must be the batch scan's."""
+    full = tmp_path / "full"
+    shutil.copytree(dataset, full)
+    for record_type, record, agencies in records:
+        alerts = evaluator.add(record_type, record)
+        with (full / f"{record_type}.jsonl").open("a") as out:
+            out.write(json.dumps(record) + "\n")
+        scope = {ref for kind, ref in evaluator.last_scope if kind == "agencies"}
+        assert scope == set(agencies), record["ref"]
+        batch = [a for a in scan_dataset(full, ruleset).alerts if a.rule == "unlicensed_agency"]
+        expected = [a for a in batch if a.subject.ref in scope]
+        assert [a for a in alerts if a.rule == "unlicensed_agency"] == expected, record["ref"]
+    return {a.subject.ref: [e.ref for e in a.evidence] for a in expected}
+
+
+def test_corrections_of_an_agencys_other_orders_count_as_in_the_batch_scan(small_dataset, ruleset, tmp_path):
+    """AG1 (licensed 2024-01-01 to 2027-12-31): one order corrected into a day without licence, another out of
+    one, a third moved from AG2 (revoked since 2026-01-15) to AG1; at each correction and at the agency's next
+    file the alerts of the agencies the order names are the batch scan's."""
+    order = {
+        "type": "adoption_order", "recorded_by": "S5", "authority": "AA1", "adoptive_parents": ["AP1", "AP2"],
+        "adoption_agency": "AG1",
+    }  # fmt: skip
+    correction = {"type": "correction", "recorded_by": "S5", "field": "decided_on", "reason": "typo"}
+    records = [
+        ("custody_events", {**order, "ref": "O-1", "child": "B1", "time": "2026-02-01T10:00:00+07:00",
+                            "decision_number": "AO-91", "decided_on": "2026-02-01"}, ["AG1"]),
+        ("custody_events", {**order, "ref": "O-2", "child": "B2", "time": "2026-02-02T10:00:00+07:00",
+                            "decision_number": "AO-92", "decided_on": "2028-02-02"}, ["AG1"]),
+        ("custody_events", {**order, "ref": "O-3", "child": "B4", "time": "2026-03-01T10:00:00+07:00",
+                            "decision_number": "AO-93", "adoption_agency": "AG2"}, ["AG2"]),
+        ("custody_events", {**correction, "ref": "C-1", "child": "B1", "time": "2026-02-03T10:00:00+07:00",
+                            "corrects": "O-1", "new_value": "2023-06-01"}, ["AG1"]),
+        ("custody_events", {**correction, "ref": "C-2", "child": "B2", "time": "2026-02-04T10:00:00+07:00",
+                            "corrects": "O-2", "new_value": "2026-02-02"}, ["AG1"]),
+        ("custody_events", {**correction, "ref": "C-3", "child": "B4", "time": "2026-03-02T10:00:00+07:00",
+                            "corrects": "O-3", "field": "adoption_agency", "new_value": "AG1"}, ["AG1", "AG2"]),
+        ("adoption_files", {"ref": "AF-9", "child": "B3", "adoption_agency": "AG1", "adoptive_parents": [],
+                            "filed_on": "2026-02-10", "documents": []}, ["AG1"]),
+    ]  # fmt: skip
+    evaluator = IncrementalEvaluator.open(small_dataset, ruleset)
+    evidence = _agency_alerts_as_in_batch(evaluator, small_dataset, records, ruleset, tmp_path)
+    assert evidence == {"AG1": ["AG1", "O-1"]}  # O-2 corrected into the licence, O-3 to a licensed agency
+    evaluator.close()
+
+
+def test_an_agency_record_judges_the_agencys_files_and_orders_anew(
+    small_dataset, ruleset, tmp_path, monkeypatch
+):
+    file = {"adoptive_parents": [], "adoption_agency": "AG9", "documents": []}
+    agency = {"ref": "AG9", "name": "New agency", "kind": "adoption_agency", "region": "R-ID",
+              "licence": {"number": "L-9", "valid_from": "2026-01-01", "valid_to": "2026-12-31"}}  # fmt: skip
+    evaluator = IncrementalEvaluator.open(small_dataset, ruleset)
+    first = [("adoption_files", {**file, "ref": "AF-91", "child": "B3", "filed_on": "2026-02-10"}, ["AG9"])]
+    assert _agency_alerts_as_in_batch(evaluator, small_dataset, first, ruleset, tmp_path / "1") == {
+        "AG9": ["AG9", "AF-91"]  # no record of the agency: no licence
+    }
+    with monkeypatch.context() as patch:
+        patch.setattr(evaluator, "_extract", lambda *args: 1 / 0)  # after the agency's uses are judged
+        with pytest.raises(ZeroDivisionError):
+            evaluator.add("agencies", agency)
+    assert evaluator._agency_evidence["AG9"] == {("adoption_files", "AF-91")}  # as before the failed event
+    shutil.copytree(tmp_path / "1" / "full", tmp_path / "base")
+    records = [
+        ("agencies", agency, ["AG9"]),  # AF-91 filed within the licence
+        ("adoption_files", {**file, "ref": "AF-92", "child": "B4", "filed_on": "2027-01-10"}, ["AG9"]),
+    ]
+    evidence = _agency_alerts_as_in_batch(evaluator, tmp_path / "base", records, ruleset, tmp_path / "2")
+    assert evidence == {"AG9": ["AG9", "AF-92"]}
+    evaluator.close()
+
+
+def test_rules_run_as_two_statements_only_while_a_core_is_spare(evaluator, small_dataset, monkeypatch):
+    record = json.loads((small_dataset / "adoption_files.jsonl").read_text().splitlines()[0])
+    for load, statements in ((0.2, {"rules_0", "rules_1"}), (64.0, {"rules_0"})):
+        monkeypatch.setattr("os.getloadavg", lambda load=load: (load, load, load))
+        evaluator.add("adoption_files", {**record, "ref": f"AF-LOAD-{load}"})
+        assert {name for name in evaluator.last_timings if name.startswith("rules_")} == statements

@@ -5,7 +5,8 @@ What the rules engine's incremental evaluator copies from its state for a record
 the children the facts concern with their custody events, abandonment reports, certificates and adoption files;
 every persons record of their mothers (and of the persons the facts name) sharing an identity document, with all
 those women's births and pregnancies (and pregnancy events); the adoption agencies named, with their orders and
-files; and every region and agency (a small table the evaluator keeps whole). A superset is harmless: the
+files, and the corrections of those orders (also an order a correction moved to one of the agencies); and every
+region and agency (a small table the evaluator keeps whole). A superset is harmless: the
 evaluator copies only what the rules need.
 
 `neighbourhood(facts)` returns, per interchange record type, a filter on that type's model (None: every row).
@@ -66,14 +67,32 @@ def _named(facts: Iterable[tuple[str, int]]) -> tuple[set[int], set[int], set[in
     pregnancies |= set(by_type.get("pregnancies", []))
     pregnancies |= {p for (p,) in _pks(Birth, kids, "pregnancy_id")}
     pregnancies |= {p for (p,) in _pks(PregnancyEvent, by_type.get("pregnancy_events", []), "pregnancy_id")}
-    for child, to, agency in _pks(CustodyEvent, by_type.get("custody_events", []), "child_id", "to_person_id",
-                                  "adoption_agency_id"):
+    for child, to, agency, corrected_agency, field, value in _pks(
+        CustodyEvent, by_type.get("custody_events", []), "child_id", "to_person_id", "adoption_agency_id",
+        "corrects__adoption_agency_id", "corrected_field", "new_value",
+    ):  # fmt: skip
         kids.add(child)
         persons.add(to)
-        agencies.add(agency)
+        agencies |= {agency, corrected_agency}  # a correction of an order: the order's agency
+        if field == "adoption_agency" and isinstance(value, int):
+            agencies.add(value)  # ... and the agency it moves the order to
     for child, event_child in _pks(AbandonmentReport, reports, "child_id", "event__child_id"):
         kids |= {child, event_child}
     return kids - {None}, pregnancies - {None}, persons - {None}, agencies - {None}, reports
+
+
+def _agency_order_corrections(agencies: set[int]) -> Q:
+    """The corrections of the agencies' adoption orders (a correction names no agency itself), and the orders a
+    correction moved to one of the agencies with their corrections: the agency's orders as corrected."""
+    if not agencies:
+        return Q(pk__in=[])
+    moved = CustodyEvent.objects.filter(
+        _any([Q(new_value=agency) for agency in sorted(agencies)]),
+        type="correction",
+        corrected_field="adoption_agency",
+    ).values_list("corrects_id", flat=True)
+    moved_in = set(moved)
+    return Q(corrects__adoption_agency_id__in=agencies) | Q(pk__in=moved_in) | Q(corrects_id__in=moved_in)
 
 
 def neighbourhood(facts: Iterable[tuple[str, int]]) -> dict[str, Q | None]:
@@ -83,7 +102,7 @@ def neighbourhood(facts: Iterable[tuple[str, int]]) -> dict[str, Q | None]:
     mothers |= {m for (m,) in _pks(Pregnancy, pregnancies, "mother_id")}
     mothers = same_women(mothers - {None})
     people = set(mothers)
-    events = Q(child_id__in=kids) | Q(adoption_agency_id__in=agencies)
+    events = Q(child_id__in=kids) | Q(adoption_agency_id__in=agencies) | _agency_order_corrections(agencies)
     event_pks = []
     for pk, to in CustodyEvent.objects.filter(events).values_list("pk", "to_person_id"):
         event_pks.append(pk)

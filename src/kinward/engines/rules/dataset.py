@@ -286,10 +286,16 @@ MACROS: dict[str, str] = {
 }
 
 
-def create_derived(con: duckdb.DuckDBPyConnection, *, materialize: bool) -> None:
-    """Create the derived relations (see module docstring) as tables (batch) or views (incremental)."""
+def create_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the macros the rules' SQL calls (`MACROS`) in the connection's current schema."""
     for name, body in MACROS.items():
         con.execute(f"CREATE OR REPLACE MACRO {name}{body}")
+
+
+def create_derived(con: duckdb.DuckDBPyConnection, *, materialize: bool) -> None:
+    """Create the macros and the derived relations (see module docstring) as tables (batch) or views
+    (incremental)."""
+    create_macros(con)
     kind = "TABLE" if materialize else "VIEW"
     for name in DERIVED:
         con.execute(f"DROP VIEW IF EXISTS {name}")

@@ -4,13 +4,21 @@ The state is the dataset's base tables in DuckDB, with indexes on the columns th
 mother, pregnancy, event, agency, identity document). A new record is appended to its table; then its
 *neighbourhood* is copied into a small working database: the children it concerns with their custody events,
 reports, certificates and adoption files; the mother's person records under any record sharing her identity
-document, with all her births and pregnancies; and the agencies it names with their adoption files and orders
-(which agency, on what day). Only the tables that the rules about to run read are copied, and a rule whose
-`needs` (rule file) the copied rows do not meet is dropped before it is built. The same rule SQL as in
-batch runs there, on a few dozen rows, as two statements of about equal cost run at once on two cursors (two
-cores: DuckDB's time here is parsing and planning, with the GIL released) with DuckDB's optimiser off, with the
-`$scoped` filter keeping the subjects the record can affect (its *scope*), so an incremental alert is exactly
-the batch alert.
+document, with all her births and pregnancies; and the agencies it names (a correction of an adoption order:
+the agencies the order names) with the files and orders their standing alerts name, those orders' corrections
+included. Only the tables that the rules about to run read are copied, and a rule whose `needs` (rule file) the
+copied rows do not meet is dropped before it is built. The same rule SQL as in batch runs there, on a few dozen
+rows, parsed once, with DuckDB's optimiser off and the `$scoped` filter keeping the subjects the record can
+affect (its *scope*), so an incremental alert is exactly the batch alert: as one statement, or while a core is
+spare as two statements of about equal cost run at once on two cursors (DuckDB's time here is planning, with
+the GIL released).
+
+The evaluator keeps beside the tables what an event would otherwise look up each time: which person records
+share an identity document, and by agency the files and orders its alerts of the rules about agencies
+(unlicensed_agency) name. These rules judge each file or order by itself (its agency's licence on its day), so
+an agency's alert after an event follows from the uses it named before and the uses the event's children bring
+(whole, with their corrections): they are judged on the whole state at `open` and when an agency record
+arrives, and kept from each event's alerts otherwise.
 Rules with a statistical post step or built on other rules' alerts (facility_anomaly, clinic_ring,
 early_adoption) compare a facility with all others and run in batch (`scan_connection`).
 """
@@ -19,7 +27,7 @@ from __future__ import annotations
 
 import functools
 import json
-import re
+import os
 import time
 from collections import Counter
 from collections.abc import Mapping
@@ -31,7 +39,19 @@ from typing import Any
 import duckdb
 
 from .checks import CertificateVerifier, NewbornIdValidator, default_id_validator, default_verifier
-from .dataset import DERIVED, SCHEMAS, Manifest, create_derived, open_dataset
+from .dataset import DERIVED, SCHEMAS, Manifest, create_macros, open_dataset
+from .neighbourhood import (
+    AGENCY_TABLES,
+    AGENCY_USE,
+    DOC_KEY,
+    INDEXES,
+    create_work,
+    narrow_columns,
+    record_keys,
+    shared_docs,
+    tables_read,
+    unique,
+)
 from .records import RecordError, insert_record, json_structure
 from .ruleset import RuleSet, load_ruleset, needs_met
 from .scan import (
@@ -39,7 +59,6 @@ from .scan import (
     insert_rows,
     make_alert,
     manifest_now,
-    prepare_state,
     run_checks,
     run_rule,
     with_placeholders,
@@ -48,90 +67,8 @@ from .statements import PLAIN_CUSTODY, WORK_TABLES, balanced_groups, combined_sq
 
 __all__ = ["IncrementalEvaluator", "RecordError", "insert_record", "json_structure"]
 
-_INDEXES = (
-    ("persons", "ref"),
-    ("person_doc", "ref"),
-    ("person_doc", "doc"),
-    ("births", "ref"),
-    ("births", "mother"),
-    ("births", "newborn_id"),
-    ("births", "facility"),
-    ("pregnancies", "ref"),
-    ("pregnancies", "mother"),
-    ("pregnancy_events", "pregnancy"),
-    ("custody_events", "ref"),
-    ("custody_events", "child"),
-    ("custody_events", "adoption_agency"),
-    ("abandonment_reports", "child"),
-    ("abandonment_reports", "event"),
-    ("certificates", "ref"),
-    ("certificates", "child"),
-    ("adoption_files", "child"),
-    ("adoption_files", "adoption_agency"),
-)
-_DOC_KEY = (
-    "CASE WHEN id_document.number IS NOT NULL THEN coalesce(id_document.type, '') || '|' || id_document.number"
-    " || '|' || coalesce(id_document.country, '') END"
-)
-
-
-# the fields of an agency's adoption files and orders read when the agency, not the file or the child, is in scope
-# (unlicensed_agency: which agency, on what day); the rest stay NULL in the work copy
-_AGENCY_USE = ("ref", "child", "type", "time", "adoption_agency", "decided_on", "filed_on")
-
-
-def _keys(
-    con: duckdb.DuckDBPyConnection, record_type: str, record: Mapping[str, Any]
-) -> dict[str, list[str]]:
-    """The refs a record directly names, by role: children, persons, pregnancies, files, reports, ..."""
-    ref = record["ref"]
-    keys: dict[str, list[Any]] = {k: [] for k in ("children", "persons", "pregnancies", "files", "reports")}
-    keys.update(certificates=[], agencies=[], newborn_ids=[])
-    child = record.get("child")
-    if record_type == "births":
-        keys["children"].append(ref)
-        keys["pregnancies"].append(record.get("pregnancy"))
-        keys["newborn_ids"].append(record.get("newborn_id"))
-    elif record_type in ("custody_events", "certificates", "adoption_files", "abandonment_reports"):
-        keys["children"].append(child)
-    if record_type == "custody_events":
-        keys["persons"].append(record.get("to"))
-        keys["agencies"].append(record.get("adoption_agency"))
-    elif record_type == "abandonment_reports":
-        keys["reports"].append(ref)
-        if record.get("event"):
-            row = con.execute("SELECT child FROM custody_events WHERE ref = ?", [record["event"]]).fetchone()
-            keys["children"].append(row[0] if row else None)
-    elif record_type == "certificates":
-        keys["certificates"].append(ref)
-    elif record_type == "adoption_files":
-        keys["files"].append(ref)
-        keys["persons"].append(record.get("stated_birth_mother"))
-        keys["agencies"].append(record.get("adoption_agency"))
-    elif record_type == "persons":
-        keys["persons"].append(ref)
-    elif record_type in ("pregnancies", "pregnancy_events"):
-        keys["pregnancies"].append(ref if record_type == "pregnancies" else record.get("pregnancy"))
-    elif record_type == "agencies":
-        keys["agencies"].append(ref)
-    return {k: [v for v in values if v is not None] for k, values in keys.items()}
-
-
-def _create_work(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the `work` schema with empty copies of every table the rules read (a schema of the same database,
-    so that one transaction per event can write to it and to the main tables)."""
-    con.execute("DROP SCHEMA IF EXISTS work CASCADE")
-    con.execute("CREATE SCHEMA work")
-    for table in SCHEMAS:
-        con.execute(f'CREATE TABLE work."{table}" AS SELECT * FROM "{table}" LIMIT 0')
-    con.execute("CREATE TABLE work.meta AS SELECT * FROM meta")
-    con.execute("INSERT INTO work.agencies SELECT * FROM agencies")  # small; kept, extended by new agencies
-    con.execute("USE memory.work")
-    try:
-        create_derived(con, materialize=True)
-        prepare_state(con)
-    finally:
-        con.execute("USE memory.main")
+_ABSENT = object()  # a key a resident map did not hold (`_put_back`)
+_PARSED_KEPT = 4096  # parsed statement texts kept (`_execute`); more start the cache anew
 
 
 @dataclass
@@ -143,12 +80,15 @@ class IncrementalEvaluator:
     ruleset: RuleSet
     verifier: CertificateVerifier | None = None
     id_validator: NewbornIdValidator | None = None
-    parallel: bool = True  # an event's rules as two statements on two cores (False: one statement)
+    # an event's rules as two statements on two cores: True always, False never (one statement), None while a
+    # core is spare (`_spare_core`)
+    parallel: bool | None = None
     last_timings: dict[str, float] = field(default_factory=dict)
     _dirty: set[str] = field(default_factory=lambda: set(WORK_TABLES))
     _corrections: bool = True
     last_scope: list[tuple[str, str]] = field(default_factory=list)
-    _plans: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    _plans: dict[tuple[Any, ...], tuple[Any, dict[str, Any]]] = field(default_factory=dict)
+    _parsed: dict[str, list[Any]] = field(default_factory=dict)  # the neighbourhood's statements, by text
     _reads: frozenset[str] = frozenset(SCHEMAS)
     _read_sets: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
     _copied: Counter[str] = field(default_factory=Counter)
@@ -156,6 +96,11 @@ class IncrementalEvaluator:
     _cursors: tuple[duckdb.DuckDBPyConnection, ...] = ()
     _pool: futures.ThreadPoolExecutor | None = None
     _statement_times: dict[str, float] = field(default_factory=dict)
+    # by persons ref, the persons refs sharing an identity document with it (only where one is shared)
+    _sharing_doc: dict[str, frozenset[str]] = field(default_factory=dict)
+    # by agency, the files and orders its standing alerts of the rules about agencies name (judged at `open`)
+    _agency_evidence: dict[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
+    _changed: list[tuple[dict[str, Any], str, Any]] = field(default_factory=list)  # `_change`, `_put_back`
 
     def __post_init__(self) -> None:
         """Two rule cursors (connections to the same database, reading the work schema with the optimiser off:
@@ -165,7 +110,7 @@ class IncrementalEvaluator:
         for cursor in self._cursors:
             for setting in ("PRAGMA disable_optimizer", "SET threads = 1", "USE memory.work"):
                 cursor.execute(setting)
-        if self.parallel:
+        if self.parallel is not False:
             self._pool = futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kinward-rules")
 
     def close(self) -> None:
@@ -195,13 +140,13 @@ class IncrementalEvaluator:
         *,
         verifier: CertificateVerifier | None = None,
         id_validator: NewbornIdValidator | None | object = default_id_validator,
-        parallel: bool = True,
+        parallel: bool | None = None,
     ) -> IncrementalEvaluator:
         """An evaluator over a connection holding the base tables (from `open_dataset`); builds the indexes."""
-        con.execute(f"CREATE OR REPLACE TABLE person_doc AS SELECT ref, {_DOC_KEY} AS doc FROM persons")
-        for table, column in _INDEXES:
+        con.execute(f"CREATE OR REPLACE TABLE person_doc AS SELECT ref, {DOC_KEY} AS doc FROM persons")
+        for table, column in INDEXES:
             con.execute(f'CREATE INDEX IF NOT EXISTS "ix_{table}_{column}" ON "{table}" ("{column}")')
-        _create_work(con)
+        create_work(con)
         verifier = with_placeholders(
             verifier or default_verifier(manifest.issuer_keys, manifest_now(manifest)), ruleset
         )
@@ -209,7 +154,12 @@ class IncrementalEvaluator:
         # (a signature check costs a fraction of a millisecond, and a child's certificates recur in every event)
         verifier = functools.lru_cache(maxsize=1 << 16)(verifier)
         validator = id_validator() if id_validator is default_id_validator else id_validator
-        return cls(con, manifest, ruleset, verifier, validator, parallel)
+        create_macros(con)  # in main too: the agencies are judged there (`_judge_agencies`)
+        evaluator = cls(con, manifest, ruleset, verifier, validator, parallel)
+        evaluator._agency_evidence = evaluator._judge_agencies(None)
+        shared = "SELECT list(ref) FROM person_doc WHERE doc IS NOT NULL GROUP BY doc HAVING count(*) > 1"
+        evaluator._sharing_doc = shared_docs({}, [refs for (refs,) in con.execute(shared).fetchall()])
+        return evaluator
 
     def set_now(self, now: str) -> None:
         """Move the evaluation's "now" (an RFC 3339 time; the dataset's `created` at first) that deadlines and
@@ -241,12 +191,14 @@ class IncrementalEvaluator:
         record is taken back (`_undo`), so that a failed event leaves no trace."""
         con, timings = self.con, {}
         start = time.perf_counter()
+        self._changed = []  # what an agency or a person changes in the resident maps before the rules run
         con.execute("BEGIN TRANSACTION")
         try:
             rules, scope = self._add(record_type, record, timings, start)
         except BaseException:
             con.execute("ROLLBACK")
             self._dirty = set(WORK_TABLES)  # the rollback brought back what this event had emptied
+            self._put_back()
             raise
         con.execute("COMMIT")
         self._statement_times = timings  # each rule statement's time, as rules_<cursor>
@@ -254,10 +206,26 @@ class IncrementalEvaluator:
             alerts = self._run_rules(rules, scope) if rules else []
         except BaseException:
             self._undo(record_type, record)
+            self._put_back()
             raise
+        self._keep_agency_evidence(rules, scope, alerts)
         timings["total"] = time.perf_counter() - start
         self.last_timings = timings
         return alerts
+
+    def _change(self, resident: dict[str, Any], entries: Mapping[str, Any]) -> None:
+        """Update a resident map, remembering what to put back if the event fails."""
+        self._changed += [(resident, key, resident.get(key, _ABSENT)) for key in entries]
+        resident.update(entries)
+
+    def _put_back(self) -> None:
+        """Put back what the failed event changed in the resident maps."""
+        for resident, key, value in reversed(self._changed):
+            if value is _ABSENT:
+                resident.pop(key, None)
+            else:
+                resident[key] = value
+        self._changed = []
 
     def _undo(self, record_type: str, record: Mapping[str, Any]) -> None:
         """Take back a record committed for its rules, which failed: its row (the newest with its ref; a row's
@@ -288,11 +256,17 @@ class IncrementalEvaluator:
         insert_record(con, record_type, record)
         if record_type == "agencies":
             con.execute("INSERT INTO work.agencies SELECT * FROM agencies WHERE ref = ?", [record["ref"]])
+            self._change(self._agency_evidence, self._judge_agencies([record["ref"]]))
         if record_type == "persons":
-            con.execute(
-                f"INSERT INTO person_doc SELECT ref, {_DOC_KEY} FROM persons WHERE ref = ?", [record["ref"]]
-            )
-        keys = _keys(con, record_type, record)
+            docs = con.execute(
+                f"INSERT INTO person_doc SELECT ref, {DOC_KEY} FROM persons WHERE ref = ? RETURNING doc",
+                [record["ref"]],
+            ).fetchall()
+            groups: dict[str, list[str]] = {}  # the records sharing each of its documents (one, usually)
+            for doc, ref in self._select("person_doc", "doc, ref", [("doc", [doc for (doc,) in docs])]):
+                groups.setdefault(doc, []).append(ref)
+            self._change(self._sharing_doc, shared_docs(self._sharing_doc, list(groups.values())))
+        keys = record_keys(con, record_type, record)
         rules = self.incremental_rules(record_type, record)
         self._read_by(rules)
         scope = self._extract(keys, rules)
@@ -317,19 +291,19 @@ class IncrementalEvaluator:
         return rules, rows
 
     def _run_rules(self, rules: list, scope: list[tuple[str, str]]) -> list[Alert]:
-        """Run the rules' SQL on the work schema as TWO statements, one per core: the rules are split into two
-        groups of about equal cost (`balanced_groups`), each run as one statement (`combined_sql`) on its own
-        cursor, one in the calling thread and one in the worker thread (DuckDB releases the GIL while it
-        parses, binds and runs a statement, and planning is most of an event's time: a few milliseconds a
-        rule, whatever the data's size). The rows are merged in rule order, as one statement would return them.
-        One group only (one rule, or rules sharing one SQL file) runs in the calling thread. If a statement
-        fails, the relations are materialised and the rules run one by one, so that the error names the rule."""
+        """Run the rules' SQL on the work schema as one statement (`combined_sql`) or, while a core is spare
+        (`parallel`), as TWO statements, one per core: the rules are split into two groups of about equal cost
+        (`balanced_groups`), each run as one statement on its own cursor, one in the calling thread and one in
+        the worker thread (DuckDB releases the GIL while it binds and plans a statement, and planning is most
+        of an event's time: a few milliseconds a rule, whatever the data's size). The rows are merged in rule
+        order, as one statement would return them. One group only (one rule, or rules sharing one SQL file)
+        runs in the calling thread. If a statement fails, the relations are materialised and the rules run one
+        by one, so that the error names the rule."""
         key = tuple(rule.id for rule in rules)
         if key not in self._groups:
-            self._groups[key] = (
-                balanced_groups(tuple(rules)) if self.parallel else (tuple(range(len(rules))),)
-            )
-        groups = self._groups[key]
+            self._groups[key] = balanced_groups(tuple(rules))
+        split = self.parallel or (self.parallel is None and _spare_core())
+        groups = self._groups[key] if split else (tuple(range(len(rules))),)
         scope_params = {"scope_type": [t for t, _ in scope], "scope_ref": [r for _, r in scope]}
         try:
             if len(groups) == 1:
@@ -355,8 +329,9 @@ class IncrementalEvaluator:
         index that of `rules`."""
         group = tuple(rules[i] for i in indices)
         key = (tuple(rule.id for rule in group), self._corrections)
-        if key not in self._plans:
-            self._plans[key] = combined_sql(group, plain_custody=not self._corrections)
+        if key not in self._plans:  # parsed once: parsing is a fifth of a statement's time, planning the rest
+            sql, params = combined_sql(group, plain_custody=not self._corrections)
+            self._plans[key] = (self._cursors[cursor].extract_statements(sql)[0], params)
         sql, params = self._plans[key]
         start = time.perf_counter()
         rows = self._cursors[cursor].execute(sql, {**params, **scope}).fetchall()
@@ -378,11 +353,44 @@ class IncrementalEvaluator:
         finally:
             con.execute("USE memory.main")
 
+    def _agency_rules(self) -> tuple:
+        """The per-record rules about agencies (unlicensed_agency)."""
+        return tuple(
+            r for r in self.ruleset if r.post is None and not r.depends_on and r.subject == "agencies"
+        )
+
+    def _judge_agencies(self, agencies: list[str] | None) -> dict[str, frozenset[tuple[str, str]]]:
+        """By agency (every one, or those listed), the files and orders its alerts of the rules about agencies
+        name, judged on the whole state: the main tables, corrections applied (one statement, as in batch)."""
+        rules = self._agency_rules()
+        if not rules:
+            return {}
+        sql, params = combined_sql(rules, plain_custody=False, scoped=agencies is not None)
+        scope = {"scope_type": ["agencies"] * len(agencies or [""]), "scope_ref": list(agencies or [""])}
+        judged: dict[str, set[tuple[str, str]]] = {agency: set() for agency in agencies or []}
+        for _, subject, evidence, _ in self.con.execute(sql, {**params, **scope}).fetchall():
+            uses = {(e["type"], e["ref"]) for e in evidence or [] if e["type"] in AGENCY_TABLES}
+            judged.setdefault(subject, set()).update(uses)
+        return {agency: frozenset(uses) for agency, uses in judged.items()}
+
+    def _keep_agency_evidence(self, rules: list, scope: list[tuple[str, str]], alerts: list[Alert]) -> None:
+        """After an event whose rules about agencies ran: for each agency in scope, the files and orders its
+        alerts of those rules now name (none without an alert), what the agency's next events copy."""
+        ran = {rule.id for rule in rules if rule.subject == "agencies"}
+        if not ran:
+            return
+        judged: dict[str, set[tuple[str, str]]] = {ref: set() for kind, ref in scope if kind == "agencies"}
+        for alert in alerts:
+            if alert.rule in ran:
+                uses = {(e.type, e.ref) for e in alert.evidence if e.type in AGENCY_TABLES}
+                judged.setdefault(alert.subject.ref, set()).update(uses)
+        self._agency_evidence.update((agency, frozenset(uses)) for agency, uses in judged.items())
+
     def _read_by(self, rules: list) -> None:
         """Copy from now on only the tables these rules read (`_copy` skips the others)."""
         key = tuple(rule.id for rule in rules)
         if key not in self._read_sets:
-            self._read_sets[key] = _tables_read(tuple(rules))
+            self._read_sets[key] = tables_read(tuple(rules))
         self._reads = self._read_sets[key]
 
     def _extract(self, keys: dict[str, list[str]], rules: list) -> dict[str, list[str]]:
@@ -392,33 +400,42 @@ class IncrementalEvaluator:
         Each work table is filled by one INSERT whose parts are plain `column IN (...)` lists, so that DuckDB
         answers each part from the column's ART index (an extra condition on the scan, or an OR of two columns,
         would make it read the whole table); rows found by several parts are kept once (by rowid)."""
-        con = self.con
         if self._dirty:
-            con.execute("; ".join(f'DELETE FROM work."{table}"' for table in sorted(self._dirty)))
+            self._execute("; ".join(f'DELETE FROM work."{table}"' for table in sorted(self._dirty)))
         self._dirty = set()  # a work table is emptied at the next event only if rows were copied into it
         self._copied = Counter()  # rows copied, by table and by custody event type (for the rules' `needs`)
-        kids, agencies = _unique(keys["children"]), _unique(keys["agencies"])
+        kids, agencies = unique(keys["children"]), unique(keys["agencies"])
         # the births sharing a child's newborn ID matter to invalid_newborn_id only; a new birth concerns those
         # sharing its ID as it concerns its own child (their alerts change with it)
         sharing = any(rule.id == "invalid_newborn_id" for rule in rules)
         mothers, ids, motherless, kids = self._mothers(keys, kids, keys["newborn_ids"] if sharing else [])
         ids = ids if sharing else []
         events, people, self._corrections = [], list(mothers), False
+        named = {table: [] for table in AGENCY_TABLES}  # the files and orders the agencies' alerts name
+        for table, ref in sorted(
+            {use for agency in agencies for use in self._agency_evidence.get(agency, ())}
+        ):
+            named[table].append(ref)
+        orders = named["custody_events"]  # with their corrections, applied as in batch
         for ref, child, to, kind in self._copy(
             "custody_events",
-            [("child", kids), ("adoption_agency", agencies, _AGENCY_USE)],
+            [("child", kids), ("ref", orders, AGENCY_USE), ("corrects", orders, AGENCY_USE)],
             'ref, child, "to", type',
         ):
             self._copied[f"custody_events.{kind}"] += 1
+            self._corrections |= kind == "correction"
             if child in kids:
                 events.append(ref)
                 people.append(to)
-                self._corrections |= kind == "correction"
         kid_set, kid_files, certificates, stated = set(kids), [], list(keys["certificates"]), []
         new_files = set(keys["files"])
         for ref, child, mother, listed, facility, day in self._copy(
             "adoption_files",
-            [("child", kids), ("ref", keys["files"]), ("adoption_agency", agencies, _AGENCY_USE)],
+            [
+                ("child", kids),
+                ("ref", keys["childless_files"]),
+                ("ref", named["adoption_files"], AGENCY_USE),
+            ],
             "ref, child, stated_birth_mother, list_transform(documents, lambda d: d.certificate), "
             "stated_birth_facility, stated_birth_date",
         ):
@@ -442,7 +459,7 @@ class IncrementalEvaluator:
             [("ref", motherless), ("mother", mothers), ("newborn_id", ids)],  # a child with a mother: hers
             stated=stated,
         )
-        pregnancies = _unique(
+        pregnancies = unique(
             keys["pregnancies"]
             + [r[0] for r in self._copy("pregnancies", [("ref", keys["pregnancies"]), ("mother", mothers)])]
         )
@@ -478,7 +495,7 @@ class IncrementalEvaluator:
                 ref: (mother, nid)
                 for ref, mother, nid in self._select("births", "ref, mother, newborn_id", criteria)
             }
-        kids = _unique(kids + list(found))
+        kids = unique(kids + list(found))
         mothers = list(keys["persons"]) + [mother for mother, _ in found.values()]
         ids = [nid for _, nid in found.values()]
         motherless = {kid for kid in kids if found.get(kid, (None, None))[0] is None}
@@ -486,12 +503,8 @@ class IncrementalEvaluator:
             mothers += [
                 row[0] for row in self._select("pregnancies", "mother", [("ref", keys["pregnancies"])])
             ]
-        mothers = _unique(mothers)
-        if mothers:  # every record sharing a mother's identity document (two index lookups, not a join)
-            docs = [row[0] for row in self._select("person_doc", "doc", [("ref", mothers)])]
-            mothers = _unique(
-                mothers + [row[0] for row in self._select("person_doc", "ref", [("doc", docs)])]
-            )
+        # and every record sharing a mother's identity document
+        mothers = unique(mothers + [ref for mother in mothers for ref in self._sharing_doc.get(mother, ())])
         return mothers, ids, [kid for kid in kids if kid in motherless], kids
 
     def _parts(self, table: str, criteria: list[tuple], params: dict[str, Any]) -> list[str]:
@@ -500,18 +513,30 @@ class IncrementalEvaluator:
         every column from the index costs in proportion, and some neighbours are read for a few fields only."""
         parts = []
         for column, values, *kept in criteria:
-            values = _unique(values)
+            values = unique(values)
             if values:
                 names = []
                 for value in values:
                     names.append(f"$v{len(params)}")
                     params[names[-1][1:]] = value
-                columns = "*, 0" if not kept else _narrow_columns(table, kept[0]) + ", 1"
+                columns = "*, 0" if not kept else narrow_columns(table, kept[0]) + ", 1"
                 parts.append(
                     f'SELECT {columns} AS _narrow, rowid AS _rid FROM main."{table}" '
                     f'WHERE "{column}" IN ({", ".join(names)})'
                 )
         return parts
+
+    def _execute(self, sql: str, params: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+        """Run `sql` (one or more statements; `params` for the last) on the main connection, parsed once per
+        text: a copy's text recurs with the number of values in its lists, and parsing is a tenth of its cost."""
+        parsed = self._parsed.get(sql)
+        if parsed is None:
+            if len(self._parsed) >= _PARSED_KEPT:
+                self._parsed.clear()
+            parsed = self._parsed[sql] = self.con.extract_statements(sql)
+        for statement in parsed[:-1]:
+            self.con.execute(statement)
+        return self.con.execute(parsed[-1], params) if params else self.con.execute(parsed[-1])
 
     def _select(self, table: str, columns: str, criteria: list[tuple[str, list[Any]]]) -> list[tuple]:
         """Columns of the main table's rows matching any criterion (an index lookup per criterion)."""
@@ -519,7 +544,7 @@ class IncrementalEvaluator:
         parts = self._parts(table, criteria, params)
         if not parts:
             return []
-        return self.con.execute(f"SELECT {columns} FROM ({' UNION ALL '.join(parts)})", params).fetchall()
+        return self._execute(f"SELECT {columns} FROM ({' UNION ALL '.join(parts)})", params).fetchall()
 
     def _copy(
         self,
@@ -536,7 +561,7 @@ class IncrementalEvaluator:
             return []
         params: dict[str, Any] = {}
         parts = self._parts(table, criteria, params)
-        for facility, day in _unique(stated):
+        for facility, day in unique(stated):
             i = len(params)
             params.update({f"v{i}": facility, f"v{i + 1}": day})
             parts.append(
@@ -551,7 +576,7 @@ class IncrementalEvaluator:
             rows = (
                 f"(SELECT * FROM {rows} QUALIFY row_number() OVER (PARTITION BY _rid ORDER BY _narrow) = 1)"
             )
-        copied = self.con.execute(
+        copied = self._execute(
             f'INSERT INTO work."{table}" SELECT * EXCLUDE (_rid, _narrow) FROM {rows} RETURNING {returning}',
             params,
         ).fetchall()
@@ -561,24 +586,13 @@ class IncrementalEvaluator:
         return copied
 
 
-def _tables_read(rules: tuple) -> frozenset[str]:
-    """The base tables the rules' SQL reads, directly or through the derived relations (a name in a string
-    literal counts too: a table too many is only copied for nothing); the certificate and newborn ID checks
-    read certificates and births."""
-    texts = [rule.sql for rule in rules] + [DERIVED[name] for name in needed_derived(rules)]
-    names = {name for name in SCHEMAS if any(re.search(rf"\b{name}\b", text) for text in texts)}
-    names |= {need.table for rule in rules for need in rule.needs}  # counted: copied even if not read
-    if any(rule.id in ("invalid_certificate", "invalid_newborn_id") for rule in rules):
-        names |= {"certificates", "births"}
-    return frozenset(names)
-
-
-def _narrow_columns(table: str, kept: tuple[str, ...]) -> str:
-    """The table's columns in order, those not kept as NULLs (typed by the work table they are inserted into;
-    casting each costs a fraction of a millisecond to bind)."""
-    return ", ".join(f'"{name}"' if name in kept else f'NULL AS "{name}"' for name in SCHEMAS[table])
-
-
-def _unique(values: list[Any]) -> list[Any]:
-    """The values without None and repeats, in first-seen order."""
-    return [v for v in dict.fromkeys(values) if v is not None]
+def _spare_core() -> bool:
+    """Whether a core is likely idle for the second statement: the 1-minute load average (this process
+    included) is below the cores usable less a half. On a busy machine two statements only share the cores
+    and cost more than one (each plans its own derived relations; at 200k and load 1.6, one statement gave a
+    95th percentile of 45 ms wall and CPU, two 47 ms wall and 50 ms CPU)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        return os.getloadavg()[0] < cores - 0.5
+    except (AttributeError, OSError):  # no load average (Windows): two statements, as on an idle machine
+        return cores > 1

@@ -44,7 +44,7 @@ _DERIVED_NEEDS = {
 
 def needed_derived(rules: tuple) -> list[str]:
     """The derived relations the rules' SQL reads (with what those read), in creation order."""
-    needed = {"person_identity"}  # always first: the scope is computed from it
+    needed: set[str] = set()
     for rule in rules:
         needed |= {name for name in DERIVED if re.search(rf"\b{name}\b", rule.sql)}
     for name in list(needed):
@@ -82,9 +82,10 @@ def balanced_groups(rules: tuple) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(sorted(side)) for side in best)
 
 
-def combined_sql(rules: tuple, *, plain_custody: bool) -> tuple[str, dict[str, Any]]:
+def combined_sql(rules: tuple, *, plain_custody: bool, scoped: bool = True) -> tuple[str, dict[str, Any]]:
     """One statement returning (rule index, subject_ref, evidence, facts) for several per-record rules: `scope`
-    (from the parameters $scope_type and $scope_ref) and the derived relations the rules read as materialised
+    (from the parameters $scope_type and $scope_ref; with `scoped` false, every subject: `$scoped` is bound
+    false) and the derived relations the rules read as materialised
     common table expressions, then each rule's SQL unchanged but for its parameters, renamed
     `$r<index>_<name>` (values from `bind`), the rules joined by UNION ALL. Rules sharing one SQL file
     (non_guardian_discharge, discharge_needs_review) share its leading common table expressions that read no
@@ -96,10 +97,10 @@ def combined_sql(rules: tuple, *, plain_custody: bool) -> tuple[str, dict[str, A
     names = {*WORK_TABLES, "agencies", "meta"}  # a hoisted name must hide no table another rule reads
     parts, params, shared = [], {}, {}
     for i, rule in enumerate(rules):
-        values, sql = bind(rule, scoped=True), rule.sql
+        values, sql = bind(rule, scoped=scoped), rule.sql
         if rule.sql not in shared:
             shared[rule.sql] = _hoist(
-                rule.sql, [bind(r, scoped=True) for r in rules if r.sql == rule.sql], names
+                rule.sql, [bind(r, scoped=scoped) for r in rules if r.sql == rule.sql], names
             )
             for name, body in shared[rule.sql][0]:
                 names.add(name)
