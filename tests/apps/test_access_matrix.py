@@ -246,8 +246,9 @@ ACCESS = {
     "POST /api/v1/registry/children/{newborn_id}/approve-late": (
         "POST", lambda w: f"/api/v1/registry/children/{rh.late_registration_pending(w).newborn_id}/approve-late",
         {"registrar"}, 200),
+    # each record on its own: the token (registry.birth.notify only) gets its birth written, its discharge rejected
     "POST /api/v1/registry/batches": ("POST", lambda w: "/api/v1/registry/batches",
-                                      {"clerk", "facility_supervisor"}, 201),
+                                      {"clerk", "facility_supervisor", "token"}, 201),
     "POST /api/v1/registry/fhir/Bundle": ("POST", lambda w: "/api/v1/registry/fhir/Bundle",
                                           {"clerk", "facility_supervisor", "token"}, 201),
     "GET /api/v1/registry/log/checkpoint": (

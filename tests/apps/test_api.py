@@ -130,6 +130,29 @@ def test_the_openapi_document_and_docs_page_are_served(world):
     assert docs.status_code == 200 and b"swagger-ui-bundle.js" in docs.content and b"cdn" not in docs.content
 
 
+def test_the_openapi_document_says_which_fields_each_custody_event_type_carries(world):
+    schemas = Client().get("/api/v1/openapi.json").json()["components"]["schemas"]
+    custody = schemas["CustodyEventIn"]
+    assert "A field of another type given a value" in custody["description"]
+    assert "ignored" in custody["description"]  # names of no type, as on every route
+    described = custody["properties"]["type"]["description"]
+    assert "transfer: to_facility_id;" in described and "correction: corrects, field, new_value, reason" in described
+    assert schemas["BatchEventIn"]["properties"]["type"]["description"] == described
+    assert "custody_events[<n>].<field>" in schemas["OfflineBatchIn"]["description"]
+
+
+def test_the_openapi_document_says_an_offline_batch_is_answered_record_by_record(world):
+    spec = Client().get("/api/v1/openapi.json").json()
+    operation = spec["paths"]["/api/v1/registry/batches"]["post"]
+    assert "each record accepted or rejected with its reason" in operation["summary"]
+    assert "403 if every record was refused by permission, else 422" in operation["description"]
+    assert operation["operationId"] == "kinward_apps_registry_api_upload_batch"
+    assert {"201", "403", "422"} <= set(operation["responses"])
+    schemas = spec["components"]["schemas"]
+    assert set(schemas["RejectedOut"]["properties"]) == {"record", "field", "reason"}
+    assert "rejected" in schemas["OfflineBatchOut"]["properties"] and "record" in schemas["SequencedOut"]["properties"]
+
+
 def test_a_system_client_posts_with_its_token_where_csrf_is_enforced(world):
     issued = f.token(actor_of(world.people["admin"]), world.hospital, ["accounts.token.manage"])
     client = Client(enforce_csrf_checks=True)

@@ -1,5 +1,6 @@
-"""Killing the server (SIGKILL) while notifications stream in loses no acknowledged birth and leaves a log that
-passes the ledger audit: the event row and its leaf commit together or not at all.
+"""Killing the server (SIGKILL) while notifications and offline batches stream in loses no acknowledged birth and
+leaves a log that passes the ledger audit: the event row and its leaf commit together or not at all, and a batch's
+accepted records are committed before it is answered.
 
 Runs a real server (gunicorn) on a file database in a temporary folder, outside the test database. It takes
 20 to 50 s, so it runs only with KINWARD_SLOW_TESTS=1.
@@ -88,35 +89,54 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
     raise AssertionError("the server did not start")
 
 
-def notify(port: int, secret: str, n: int) -> str | None:
-    body = json.dumps(
-        {
-            "time": "2026-11-30T04:12:00+07:00",
-            "sex": "female",
-            "outcome": "live",
-            "weight_g": 3000,
-            "mother_absent_reason": "foundling",
-            "delivery": f"crash-{n}",
-        }
-    ).encode()
+UNEXPECTED: list[dict] = []  # batch answers rejecting other records than the bad one (checked after the run)
+
+
+def birth(n: int) -> dict:
+    return {
+        "time": "2026-11-30T04:12:00+07:00",
+        "sex": "female",
+        "outcome": "live",
+        "weight_g": 3000,
+        "mother_absent_reason": "foundling",
+        "delivery": f"crash-{n}",
+    }
+
+
+def post(port: int, secret: str, path: str, body: dict, key: str) -> dict | None:
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/api/v1/registry/notifications",
-        data=body,
-        headers={
-            "Authorization": f"Bearer {secret}",
-            "Content-Type": "application/json",
-            "Idempotency-Key": f"crash-{n}",
-        },
+        f"http://127.0.0.1:{port}/api/v1/registry/{path}",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json", "Idempotency-Key": key},
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read())["newborn_id"] if response.status == 201 else None
+            return json.loads(response.read()) if response.status == 201 else None
     except urllib.error.HTTPError as exc:
         if os.environ.get("KINWARD_CRASH_DEBUG"):
             print(exc.code, exc.read()[:300])
         return None
     except (urllib.error.URLError, OSError, ValueError):
         return None  # not acknowledged: the client would retry with the same key
+
+
+def notify(port: int, secret: str, n: int) -> list[str]:
+    answer = post(port, secret, "notifications", birth(n), f"crash-{n}")
+    return [answer["newborn_id"]] if answer else []
+
+
+def upload_batch(port: int, secret: str, n: int) -> list[str]:
+    """An offline batch of twins and a bad birth (no mother, no reason): the twins are acknowledged."""
+    from kinward.engines.ids import new_id
+
+    bad = {**birth(n), "mother_absent_reason": None}
+    births = [{**b, "newborn_id": new_id()} for b in (birth(n), bad, birth(n))]
+    answer = post(port, secret, "batches", {"births": births}, f"crash-batch-{n}")
+    if answer is None:
+        return []
+    if [r["record"] for r in answer["rejected"]] != ["births[1]"]:
+        UNEXPECTED.append(answer)
+    return [b["newborn_id"] for b in answer["births"]]
 
 
 @pytest.mark.skipif(
@@ -143,11 +163,9 @@ def test_killing_the_server_loses_no_acknowledged_notification_and_the_log_audit
     stop = threading.Event()
 
     def stream(offset: int) -> None:
-        n = offset
+        n, send = offset, (notify, upload_batch)[offset]  # single notifications, and offline batches
         while not stop.is_set():
-            newborn_id = notify(port, secret, n)
-            if newborn_id:
-                acked.append(newborn_id)
+            acked.extend(send(port, secret, n))
             n += 2
 
     clients = [threading.Thread(target=stream, args=(i,)) for i in range(2)]
@@ -165,9 +183,9 @@ def test_killing_the_server_loses_no_acknowledged_notification_and_the_log_audit
 
     server = start_server(env, port)  # restart on the same files
     try:
-        more = notify(port, secret, 10_000)
-        assert more is not None
-        acked.append(more)
+        more = notify(port, secret, 10_000) + upload_batch(port, secret, 10_001)
+        assert len(more) == 3
+        acked.extend(more)
     finally:
         os.killpg(server.pid, signal.SIGKILL)
         server.wait()
@@ -184,6 +202,6 @@ def test_killing_the_server_loses_no_acknowledged_notification_and_the_log_audit
         .stdout.strip()
         .splitlines()[-1]
     )
-    assert result["missing"] == []
+    assert result["missing"] == [] and UNEXPECTED == []
     assert result["ok"], result["problems"]
     assert result["births"] >= len(acked) and result["size"] == result["births"]

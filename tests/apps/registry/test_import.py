@@ -250,3 +250,52 @@ def test_the_import_uses_a_large_page_cache_and_rare_checkpoints_then_gives_the_
     )
     dataset_import(dataset)
     assert during == [(-fastinsert.BULK_CACHE_KIB, fastinsert.BULK_WAL_PAGES)] and settings() == before
+
+
+def test_long_lived_objects_are_kept_from_full_collections_while_a_bulk_job_runs_then_handed_back():
+    import gc
+
+    from kinward.apps.registry.fastinsert import long_lived_spared
+
+    assert gc.get_freeze_count() == 0
+    with long_lived_spared():
+        kept = [[n] for n in range(10_000)]  # containers the collector tracks, alive across collections
+        gc.collect(1)  # what survives the young generations is frozen: a full collection no longer walks it
+        assert gc.get_freeze_count() >= len(kept)
+        cycle: list = []
+        cycle.append(cycle)
+        del cycle
+        assert gc.collect(0) >= 1  # young garbage is still collected as usual
+    assert gc.get_freeze_count() == 0  # handed back when the block ends
+    gc.freeze()  # a process that froze objects itself is left as it is
+    try:
+        frozen = gc.get_freeze_count()
+        with long_lived_spared():
+            gc.collect(1)
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+
+def test_the_import_and_the_ledger_audit_run_with_long_lived_objects_spared(world, dataset, monkeypatch):
+    import gc
+
+    from kinward.apps.registry import importer
+    from kinward.apps.registry import ledger_audit as audit
+
+    frozen_while = []
+
+    def watched(real):
+        def call(*args, **kwargs):
+            gc.collect(1)  # whatever survived it is frozen inside the block, and only there
+            frozen_while.append(gc.get_freeze_count() > 0)
+            return real(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(importer.DatasetImport, "_write_pending", watched(importer.DatasetImport._write_pending))
+    monkeypatch.setattr(audit, "_check_facts", watched(audit._check_facts))
+    assert dataset_import(dataset).total_rejected == 0
+    assert ledger_audit().ok
+    assert len(frozen_while) > 2 and all(frozen_while)
+    assert gc.get_freeze_count() == 0

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
+from ninja.responses import Status
 
 from kinward.apps.accounts.models import Agency, User
 from kinward.apps.audit.services import require
@@ -174,7 +175,7 @@ def case_list(request: HttpRequest, filters: Query[CaseFilter]):
 
 @router.post("/", response={201: CaseOut}, summary="Open a case for a child")
 def case_create(request: HttpRequest, payload: CaseIn):
-    return 201, services.case_open(actor=request_actor(request), **payload.dict())
+    return Status(201, services.case_open(actor=request_actor(request), **payload.dict()))
 
 
 @router.get("/instruments", summary="Screening instruments and their versions")
@@ -328,14 +329,14 @@ def screening_create(request: HttpRequest, case_id: int, payload: ScreeningIn):
         answers=payload.answers,
         notes=payload.notes,
     )
-    return 201, {
+    return Status(201, {
         "id": s.pk,
         "level": s.level,
         "score": s.score,
         "raised_items": s.raised_items,
         "reasons": s.reasons,
         "note": "A level of concern, not a determination: a competent authority decides the status.",
-    }
+    })
 
 
 class ConsentIn(Schema):
@@ -352,7 +353,7 @@ def consent_create(request: HttpRequest, case_id: int, payload: ConsentIn):
     actor = request_actor(request)
     case = selectors.case_for_manage(actor=actor, case_id=case_id)
     c = services.consent_record(actor=actor, case=case, **payload.dict())
-    return 201, {"id": c.pk, "purpose": c.purpose, "decision": c.decision}
+    return Status(201, {"id": c.pk, "purpose": c.purpose, "decision": c.decision})
 
 
 class StatusIn(Schema):
@@ -371,7 +372,7 @@ def status_create(request: HttpRequest, case_id: int, payload: StatusIn):
     actor = request_actor(request)
     case = selectors.case_for_manage(actor=actor, case_id=case_id)
     d = services.status_decide(actor=actor, case=case, **payload.dict())
-    return 201, {"id": d.pk, "status": d.status}
+    return Status(201, {"id": d.pk, "status": d.status})
 
 
 class ReferralIn(Schema):
@@ -386,14 +387,14 @@ def referral_create(request: HttpRequest, case_id: int, payload: ReferralIn):
     actor = request_actor(request)
     case = selectors.case_for_manage(actor=actor, case_id=case_id)
     to_agency = Agency.objects.get(pk=payload.to_agency_id)
-    return 201, services.referral_create(
+    return Status(201, services.referral_create(
         actor=actor,
         case=case,
         to_agency=to_agency,
         service=payload.service,
         details=payload.details,
         shared_sections=payload.shared_sections,
-    )
+    ))
 
 
 class ServiceIn(Schema):
@@ -426,7 +427,7 @@ def service_create(request: HttpRequest, case_id: int, payload: ServiceIn):
         referral = None
         case = selectors.case_for_manage(actor=actor, case_id=case_id)
     r = services.service_record_add(actor=actor, case=case, referral=referral, **data)
-    return 201, {"id": r.pk, "service": r.service, "entry": r.entry, "outcome": r.outcome}
+    return Status(201, {"id": r.pk, "service": r.service, "entry": r.entry, "outcome": r.outcome})
 
 
 class ClosureIn(Schema):
@@ -438,7 +439,7 @@ def closure_create(request: HttpRequest, case_id: int, payload: ClosureIn):
     actor = request_actor(request)
     case = selectors.case_for_manage(actor=actor, case_id=case_id)
     c = services.closure_request(actor=actor, case=case, reason=payload.reason)
-    return 201, {"id": c.pk, "status": c.status}
+    return Status(201, {"id": c.pk, "status": c.status})
 
 
 class ClosureDecisionIn(Schema):

@@ -65,6 +65,13 @@ def error_body(code: str, message: str, errors: list[dict] | None = None) -> dic
     return {"code": code, "message": message, "errors": errors or []}
 
 
+def validation_problems(exc: DjangoValidationError) -> list[tuple[str, str]]:
+    """A service's refusal as (field, problem) pairs, the field "" when it names none (one per field)."""
+    if hasattr(exc, "error_dict"):
+        return [(f, " ".join(m for e in es for m in e.messages)) for f, es in exc.error_dict.items()]
+    return [("", m) for m in exc.messages]
+
+
 def _field_name(loc) -> str:
     parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path")]
     return ".".join(parts) or ".".join(str(p) for p in loc)
@@ -82,11 +89,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(DjangoValidationError)
     def on_django_invalid(request, exc: DjangoValidationError):
-        if hasattr(exc, "error_dict"):
-            errors = [{"field": f, "problem": " ".join(m for e in es for m in e.messages)}
-                      for f, es in exc.error_dict.items()]
-        else:
-            errors = [{"field": "", "problem": m} for m in exc.messages]
+        errors = [{"field": f, "problem": p} for f, p in validation_problems(exc)]
         return api.create_response(
             request, error_body("invalid_input", "The request was refused.", errors), status=422
         )

@@ -16,7 +16,6 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from kinward.apps.accounts.models import Agency
-from kinward.apps.audit.services import require
 from kinward.apps.core.api_support import (
     API_ERRORS,
     Pagination,
@@ -28,6 +27,7 @@ from kinward.apps.registry import corrections, selectors, services
 from kinward.apps.registry.corrections_out import CorrectionProposalOut, proposal_out
 from kinward.apps.registry.models import Birth, CustodyEvent, Person
 from kinward.engines.ids import format_id
+from kinward.engines.interchange.format import CUSTODY_EVENT_FIELDS
 
 # The token is tried before the session: ninja stops at the first authenticator that raises, and the session's
 # CSRF check raises for a system client's POST (no cookie), so session-first would refuse every bearer POST.
@@ -148,10 +148,25 @@ def _notify(actor, payload: BirthNotificationIn) -> Birth:
     )
 
 
-class CustodyEventIn(Schema):
-    """A custody event; give only the fields of its type (INTERCHANGE.md, custody_events)."""
+# The body's name of an interchange field: `<name>_id` for the agencies an event names, else the same name.
+_BODY_NAMES = {name: f"{name}_id" for name in ("facility", "to_facility", "authority", "adoption_agency")}
+_INTERCHANGE_NAMES = {body: name for name, body in _BODY_NAMES.items()}
+_FIELDS_BY_TYPE = "; ".join(
+    f"{kind}: {', '.join(_BODY_NAMES.get(n, n) for n in fields)}"
+    for kind, fields in CUSTODY_EVENT_FIELDS.items()
+)
+EventType = Literal["discharge", "transfer", "abandonment_found", "adoption_order", "death", "correction"]
 
-    type: Literal["discharge", "transfer", "abandonment_found", "adoption_order", "death", "correction"]
+
+class CustodyEventIn(Schema):
+    """A custody event: `type`, `time`, optionally `facility_id` and `recorded_by`, and the fields of its type
+    (INTERCHANGE.md, custody_events). A field of another type given a value (not null, "" or []) is refused: 422
+    naming each such field and the type, nothing written; a correction carries the corrected field's name in
+    `field` and its value in `new_value`. Names that are no field of any type are ignored, as on every route."""
+
+    type: EventType = Field(
+        description=f"the fields each type carries besides time, facility_id and recorded_by: {_FIELDS_BY_TYPE}"
+    )
     time: dt.datetime
     facility_id: int | None = Field(None, description="where it happens; default: the caller's agency")
     recorded_by: StaffIn | None = None
@@ -179,6 +194,17 @@ class CustodyEventIn(Schema):
     field: str = ""
     new_value: Any = None
     reason: str = ""
+
+    def foreign_fields(self, prefix: str = "") -> dict[str, str]:
+        """The fields of another event type this body gives a value, keyed by their body name after `prefix`,
+        each with its problem (`services.custody_foreign_fields`); null, "" and [] carry nothing."""
+        given = {
+            _INTERCHANGE_NAMES.get(name, name): name
+            for name in sorted(self.model_fields_set)
+            if getattr(self, name) not in (None, "", [])
+        }
+        foreign = services.custody_foreign_fields(self.type, given)
+        return {f"{prefix}{given[name]}": problem for name, problem in foreign}
 
 
 class EventOut(Schema):
@@ -235,6 +261,9 @@ def _custody_input(
     "correction is proposed (202, as POST /children/{newborn_id}/corrections) until another person approves it",
 )
 def record_custody_event(request: HttpRequest, newborn_id: str, payload: CustodyEventIn):
+    foreign = payload.foreign_fields()
+    if foreign:  # refused as the body's shape is, before anything is looked up or written
+        raise ValidationError(foreign)
     actor = request_actor(request)
     child = selectors.child_for_writing(newborn_id=newborn_id)
     services.custody_permission_check(actor=actor, event_type=payload.type, child=child)
@@ -247,90 +276,6 @@ def record_custody_event(request: HttpRequest, newborn_id: str, payload: Custody
     return Status(
         201,
         EventOut(event_id=event.event_id, type=event.type, time=event.time, ledger_index=event.ledger_index),
-    )
-
-
-class BatchEventIn(CustodyEventIn):
-    newborn_id: str = Field(description="the child, possibly notified in the same batch")
-
-
-class OfflineBatchIn(Schema):
-    """What a facility recorded while offline: births with IDs from its offline block, then custody events."""
-
-    births: list[BirthNotificationIn] = []
-    custody_events: list[BatchEventIn] = []
-
-
-class SequencedOut(Schema):
-    newborn_id: str
-    event_id: uuid.UUID
-    type: str
-    ledger_index: int = Field(description="the event is sequenced: no longer provisional")
-
-
-class OfflineBatchOut(Schema):
-    births: list[SequencedOut]
-    custody_events: list[SequencedOut]
-
-
-@router.post(
-    "/batches",
-    response={201: OfflineBatchOut, **ERRORS},
-    summary="Upload an offline batch: births with pre-allocated IDs and custody events, all or none",
-)
-def upload_batch(request: HttpRequest, payload: OfflineBatchIn):
-    actor = request_actor(request)
-    missing = [n for n, b in enumerate(payload.births) if not b.newborn_id]
-    if missing:
-        raise ValidationError(
-            {f"births[{n}].newborn_id": "an offline birth carries its pre-allocated ID" for n in missing}
-        )
-    facility_of = {b.newborn_id: b.facility_id or actor.agency_id for b in payload.births}
-    checks = {("registry.birth.notify", f) for f in facility_of.values()}
-    checks |= {
-        (services.custody_action(e.type), facility_of[e.newborn_id])
-        for e in payload.custody_events
-        if e.newborn_id in facility_of
-    }
-    for action, facility_id in sorted(checks, key=str):  # before the transaction, so a denial stays audited
-        facility = _agency(facility_id, "facility_id")
-        require(actor, action, services.agency_scope(facility), object_type="agency", object_id=facility_id)
-    existing = {}
-    for event in payload.custody_events:
-        if event.newborn_id not in facility_of:
-            child = existing.get(event.newborn_id) or selectors.child_for_writing(newborn_id=event.newborn_id)
-            existing[event.newborn_id] = child
-            services.custody_permission_check(actor=actor, event_type=event.type, child=child)
-    with transaction.atomic():
-        births = [_notify(actor, b) for b in payload.births]
-        children = {
-            **existing,
-            **{
-                b.newborn_id: Birth.objects.select_related("facility__region").get(newborn_id=b.newborn_id)
-                for b in births
-            },
-        }
-        items = []
-        for event in payload.custody_events:
-            child = children.get(event.newborn_id) or selectors.child_for_writing(newborn_id=event.newborn_id)
-            items.append((child, _custody_input(event, child, actor.agency_id)))
-        events = services.custody_events_record(actor=actor, items=items)
-    return Status(
-        201,
-        OfflineBatchOut(
-            births=[
-                SequencedOut(
-                    newborn_id=b.newborn_id, event_id=b.event_id, type="birth", ledger_index=b.ledger_index
-                )
-                for b in births
-            ],
-            custody_events=[
-                SequencedOut(
-                    newborn_id=child.newborn_id, event_id=e.event_id, type=e.type, ledger_index=e.ledger_index
-                )
-                for (child, _), e in zip(items, events, strict=True)
-            ],
-        ),
     )
 
 
@@ -502,9 +447,10 @@ from kinward.apps.registry.fhir import router as fhir_router  # noqa: E402  (mou
 router.add_router("/fhir", fhir_router)
 
 # --- routes in other modules, registered on `router`: the public transparency log and certificate
-# verification (api_public.py); antenatal care: enrolment, visits, an ending without a birth (api_antenatal.py)
+# verification (api_public.py); antenatal care: enrolment, visits, an ending without a birth (api_antenatal.py);
+# offline batches, answered record by record (api_batch.py)
 
-from kinward.apps.registry import api_antenatal, api_public  # noqa: E402, F401, I001
+from kinward.apps.registry import api_antenatal, api_batch, api_public  # noqa: E402, F401, I001
 
 # --- birth certificates: issue and read (the same code as the pages: certificates.py) ---------------------
 

@@ -41,8 +41,9 @@ from django.utils import timezone
 from kinward.apps.accounts.authz import Actor
 from kinward.apps.accounts.models import Agency, Region
 from kinward.apps.audit.services import audit_record
+from kinward.apps.registry.fastinsert import long_lived_spared
 from kinward.apps.registry.import_facts import ROW_MODELS
-from kinward.apps.registry.importer import REF_FIELDS
+from kinward.apps.registry.import_rows import REF_FIELDS
 from kinward.apps.registry.ledger import rfc3339
 from kinward.apps.registry.models import (
     AdoptiveParent,
@@ -526,9 +527,9 @@ def registry_export(*, actor: Actor, out: str | Path, source: str | None = None)
         raise ExportError(f"{out}: choose a new or empty folder (files of an earlier export would mix with this one)")
     now = timezone.now().replace(microsecond=0)
     source = source or export_source()
-    refs = Refs.build()
-    records = Records(refs)
-    with DatasetWriter(out, export_manifest(now, source)) as writer:
+    with long_lived_spared(), DatasetWriter(out, export_manifest(now, source)) as writer:
+        refs = Refs.build()
+        records = Records(refs)
         for record_type in KIND_PREFIX:
             for record in registry_records(records, record_type):
                 writer.write(record_type, record)

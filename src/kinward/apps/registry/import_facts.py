@@ -22,7 +22,7 @@ from typing import Any
 from django.db import transaction
 
 from kinward.apps.registry.fastinsert import rows_insert
-from kinward.apps.registry.ledger import append_leaves, event_leaf
+from kinward.apps.registry.ledger import append_leaves, event_leaf, rfc3339
 from kinward.apps.registry.models import (
     AbandonmentReport,
     AdoptionFile,
@@ -154,38 +154,48 @@ def certificates_write(rows: list[Certificate]) -> list[Certificate]:
     return _append(rows, [certificate_leaf(r, newborn) for r in rows])
 
 
-def abandonment_reports_write(rows: list[AbandonmentReport]) -> list[AbandonmentReport]:
-    """Insert imported abandonment reports with their leaves (kind `abandonment_report`: the reporting time
-    and facility, the child's newborn ID and the reported event's id when known; commitments to the reporter,
-    the finding time, place and condition)."""
-    assert transaction.get_connection().in_atomic_block
-    _stamp(rows)
-    newborn = newborn_ids_of({r.child_id for r in rows})
+def abandonment_report_context(
+    rows: Sequence[AbandonmentReport],
+) -> tuple[dict[int, str], dict[int, Any], dict[int, str]]:
+    """What the leaves of these reports name besides the rows: newborn IDs, reported events' ids, reporters."""
     event_ids = {r.event_id for r in rows if r.event_id}
     events = (
         dict(CustodyEvent.objects.filter(pk__in_ids=event_ids).values_list("pk", "event_id")) if event_ids else {}
     )
-    staff = _staff_names({r.reported_by_id for r in rows})
-    leaves = [
-        event_leaf(
-            kind="abandonment_report",
-            event_id=str(r.public_id),
-            newborn_id=newborn.get(r.child_id),
-            time=_time(r.reported_at),
-            facility_id=r.facility_id,
-            secret=bytes(r.record_secret),
-            identifiers={"event": str(events[r.event_id]) if r.event_id else None},
-            personal={
-                "reported_by": staff.get(r.reported_by_id),
-                "found_at": _time(r.found_at),
-                "place": r.place,
-                "condition": r.condition,
-                "external_ref": _external(r),
-            },
-        )
-        for r in rows
-    ]
-    return _append(rows, leaves)
+    return newborn_ids_of({r.child_id for r in rows}), events, _staff_names({r.reported_by_id for r in rows})
+
+
+def abandonment_report_leaf(
+    r: AbandonmentReport, newborn: dict[int, str], events: dict[int, Any], staff: dict[int, str]
+) -> bytes:
+    """An imported abandonment report's leaf (kind `abandonment_report`: the reporting time and facility, the
+    child's newborn ID and the reported event's id when known; commitments to the reporter, the finding time,
+    place and condition). Times are in the offsets the dataset gave them (kept on the row); also what
+    `ledger_audit` rebuilds."""
+    return event_leaf(
+        kind="abandonment_report",
+        event_id=str(r.public_id),
+        newborn_id=newborn.get(r.child_id),
+        time=rfc3339(r.reported_at, r.reported_at_offset),
+        facility_id=r.facility_id,
+        secret=bytes(r.record_secret),
+        identifiers={"event": str(events[r.event_id]) if r.event_id else None},
+        personal={
+            "reported_by": staff.get(r.reported_by_id),
+            "found_at": rfc3339(r.found_at, r.found_at_offset),
+            "place": r.place,
+            "condition": r.condition,
+            "external_ref": _external(r),
+        },
+    )
+
+
+def abandonment_reports_write(rows: list[AbandonmentReport]) -> list[AbandonmentReport]:
+    """Insert imported abandonment reports with their leaves (`abandonment_report_leaf`)."""
+    assert transaction.get_connection().in_atomic_block
+    _stamp(rows)
+    newborn, events, staff = abandonment_report_context(rows)
+    return _append(rows, [abandonment_report_leaf(r, newborn, events, staff) for r in rows])
 
 
 def adoption_file_leaf(row: AdoptionFile, newborn: dict[int, str], persons: dict[int, Person]) -> bytes:

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 from collections.abc import Sequence
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,8 @@ def _committed(secret: bytes, personal: dict[str, Any]) -> dict[str, str]:
     """One salted commitment per personal field; the field name is bound into the committed text."""
     encode = _COMMITTED_JSON.encode
     texts = {
-        name: name + "=" + encode(value)
+        # a str straight to the C quoting that `encode` itself calls for one (most values are names or numbers)
+        name: name + "=" + (encode_basestring(value) if type(value) is str else encode(value))
         for name, value in personal.items()
         if not (value is None or value == "" or value == [])
     }

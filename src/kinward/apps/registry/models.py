@@ -529,6 +529,10 @@ class AbandonmentReport(ImportedFact):
     reported_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
     found_at = models.DateTimeField()
     reported_at = models.DateTimeField()
+    # the offsets the dataset gave the two times in (minutes east of UTC), which the leaf keeps them in; null for
+    # reports imported before they were stored, whose leaves the ledger audit then cannot rebuild
+    found_at_offset = models.SmallIntegerField(null=True, blank=True)
+    reported_at_offset = models.SmallIntegerField(null=True, blank=True)
     place = models.CharField(max_length=300)
     condition = models.CharField(max_length=300)
     external_ref = models.CharField(max_length=200, blank=True, default="")

@@ -58,12 +58,16 @@ def _events_of(birth: Birth) -> list[CustodyEvent]:
     return events
 
 
+def newborn_id_canonical(newborn_id: str) -> str:
+    """A newborn ID as stored (look-alikes and hyphens normalised); an invalid one as given."""
+    result = validate_newborn_id(newborn_id)
+    return result.id if result.valid else newborn_id
+
+
 def birth_find(newborn_id: str) -> Birth:
     """The birth holding this newborn ID (typed loosely: look-alikes and hyphens are normalised)."""
-    result = validate_newborn_id(newborn_id)
-    canonical = result.id if result.valid else newborn_id
     return Birth.objects.select_related("facility__region", "mother", "attendant", "registration").get(
-        newborn_id=canonical
+        newborn_id=newborn_id_canonical(newborn_id)
     )
 
 

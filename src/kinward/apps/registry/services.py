@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,7 @@ from kinward.apps.registry.people import (
 )
 from kinward.apps.registry.timeline import correctable_fields, holding_facilities
 from kinward.engines.ids import validate as validate_newborn_id
+from kinward.engines.interchange.format import CUSTODY_COMMON_FIELDS, CUSTODY_EVENT_FIELDS
 
 
 def utc_offset_minutes(value: dt.datetime) -> int:
@@ -167,15 +169,45 @@ class CustodyInput:
     reason: str = ""
 
 
+def custody_foreign_fields(event_type: str, given: Iterable[str]) -> list[tuple[str, str]]:
+    """Of the fields `given` (interchange names), those that belong to another custody event type than
+    `event_type`, each with the problem naming both types. Each type carries the common fields and its own
+    (INTERCHANGE.md, custody_events: `CUSTODY_EVENT_FIELDS`); a correction carries the corrected field's name in
+    `field` and its value in `new_value`, never the corrected field itself. A name of no type is not judged here.
+    Such a body was meant as another type or filled in on the wrong form: it is refused, never trimmed."""
+    own = {*CUSTODY_COMMON_FIELDS, *CUSTODY_EVENT_FIELDS.get(event_type, ())}
+    problems = []
+    for name in given:
+        owners = [kind for kind, fields in CUSTODY_EVENT_FIELDS.items() if name in fields]
+        if name in own or not owners:
+            continue
+        if event_type == "correction":
+            message = gettext(
+                "not a field of a correction but of a %(owner)s event: a correction names the corrected field "
+                "in field and gives its value in new_value"
+            )
+        else:
+            message = gettext(
+                "not a field of a %(type)s event but of a %(owner)s event: give only the fields of the "
+                "event's type, or record the event as the type they belong to"
+            )
+        problems.append((name, message % {"type": event_type, "owner": " or ".join(owners)}))
+    return problems
+
+
 def _require_fields(data: CustodyInput, names: tuple[str, ...]) -> list[tuple[str, str]]:
     return [(n, f"required for a {data.type} event") for n in names if getattr(data, n) in (None, "", ())]
+
+
+# the custody event types, as a set: `Type.values` builds a new list on every call (an import checks millions)
+_CUSTODY_TYPES = frozenset(CustodyEvent.Type.values)
 
 
 def custody_problems(
     data: CustodyInput, *, child_id: int, child_outcome: str, agency_kinds: dict[int, str]
 ) -> list[tuple[str, str]]:
     """What is wrong with a custody event before it is written. `agency_kinds` maps agency ids to kinds."""
-    if data.type not in CustodyEvent.Type.values:
+    if data.type not in _CUSTODY_TYPES:
         return [("type", f"unknown custody event type {data.type!r}")]
     if child_outcome == "still":
         return [("child", "a stillbirth has no custody events")]

@@ -232,7 +232,7 @@ def post_list(request: HttpRequest, filters: Query[QueueFilter]):
 def post_submit(request: HttpRequest, payload: SubmissionIn):
     actor = request_actor(request)
     result = services.post_submit(actor=actor, text=payload.text, url=payload.url, platform=payload.platform)
-    return (201 if result.created else 200), _detail(result.post)
+    return Status((201 if result.created else 200), _detail(result.post))
 
 
 @router.get(
@@ -303,7 +303,7 @@ def source_create(request: HttpRequest, payload: SourceIn):
         platform=payload.platform,
         poll_minutes=payload.poll_minutes,
     )
-    return 201, _source_out(selectors.SourceStats(source, 0, 0, 0))
+    return Status(201, _source_out(selectors.SourceStats(source, 0, 0, 0)))
 
 
 @router.post("/sources/{source_id}/poll", response=PollOut, summary="Poll a feed now")
@@ -343,4 +343,4 @@ def model_list(request: HttpRequest):
     summary="Retrain the classifier from analysts' decisions and activate the new version",
 )
 def model_retrain(request: HttpRequest):
-    return 201, services.model_retrain(actor=request_actor(request))
+    return Status(201, services.model_retrain(actor=request_actor(request)))
