@@ -105,6 +105,31 @@ def test_the_same_idempotency_key_with_another_body_gets_409(world):
     assert ApiToken.objects.count() == 1
 
 
+def test_a_post_whose_answer_cannot_be_stored_leaves_nothing_written_and_its_retry_is_processed(world, monkeypatch):
+    """The key, the writes and the stored answer commit together: a server that fails (or is killed) between the
+    view's writes and storing the answer has written nothing, so the client's retry with the same key is not stuck
+    behind a key "still being processed" while what it wrote stays without an answer."""
+    from kinward.apps.core import idempotency
+
+    client = Client(raise_request_exception=False)
+    client.force_login(world.people["admin"])
+    body = {"name": "HIS", "agency_id": world.hospital.pk, "actions": ["registry.birth.notify"]}
+
+    def killed(path, content):
+        raise RuntimeError("the server died before the answer was stored")
+
+    monkeypatch.setattr(idempotency, "_stored_body", killed)
+    failed = client.post("/api/v1/accounts/tokens", data=body, content_type="application/json",
+                         HTTP_IDEMPOTENCY_KEY="k-crash")
+    assert failed.status_code == 500
+    assert ApiToken.objects.count() == 0  # the view's write went with the missing answer
+    monkeypatch.undo()
+    retry = client.post("/api/v1/accounts/tokens", data=body, content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY="k-crash")
+    assert retry.status_code == 201 and "Idempotent-Replayed" not in retry
+    assert ApiToken.objects.count() == 1
+
+
 def test_lists_are_paginated(world, settings):
     client = Client()
     client.force_login(world.people["admin"])

@@ -8,6 +8,7 @@ Runs a real server (gunicorn) on a file database in a temporary folder, outside 
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -116,8 +117,8 @@ def post(port: int, secret: str, path: str, body: dict, key: str) -> dict | None
         if os.environ.get("KINWARD_CRASH_DEBUG"):
             print(exc.code, exc.read()[:300])
         return None
-    except (urllib.error.URLError, OSError, ValueError):
-        return None  # not acknowledged: the client would retry with the same key
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException):
+        return None  # not acknowledged (a killed server may cut an answer short): the client would retry with the same key
 
 
 def notify(port: int, secret: str, n: int) -> list[str]:

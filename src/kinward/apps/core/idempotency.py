@@ -1,6 +1,7 @@
 """`Idempotency-Key` on every API POST: the same key and body get the first answer and create nothing new; the
 same key with another body gets 409. Keys are per caller (the signed-in person or the token) and expire after
-`IDEMPOTENCY_KEY_HOURS`.
+`IDEMPOTENCY_KEY_HOURS`. A request with a key runs in one transaction with its key and its stored answer (on
+SQLite it holds the write lock for the whole request).
 """
 
 from __future__ import annotations
@@ -69,22 +70,28 @@ class IdempotencyMiddleware:
         if existing is not None:
             return self._replay(existing, body_hash)
         try:
+            # The key, what the request writes and its answer commit together: a server killed before the
+            # commit has written nothing (the client's retry with the key is processed anew), and one killed
+            # after it has the answer stored (the retry replays it). A concurrent request with the same key waits
+            # for this one's commit on the key's unique index, then replays.
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(
                     principal=principal, key=key, method="POST", path=request.path, body_hash=body_hash
                 )
+                response = self.get_response(request)
+                if response.status_code >= 500 or response.status_code in (401, 403, 429):
+                    # Not a final answer: let the client try again with the same key.
+                    record.delete()
+                    return response
+                record.status_code = response.status_code
+                record.content_type = response.get("Content-Type", "")
+                record.response_body = _stored_body(request.path, bytes(response.content))
+                record.save(update_fields=["status_code", "content_type", "response_body"])
         except IntegrityError:
-            existing = IdempotencyRecord.objects.get(principal=principal, key=key)
+            existing = IdempotencyRecord.objects.filter(principal=principal, key=key).first()
+            if existing is None:  # the view's own write failed; the answer was not stored
+                raise
             return self._replay(existing, body_hash)
-        response = self.get_response(request)
-        if response.status_code >= 500 or response.status_code in (401, 403, 429):
-            # Not a final answer: let the client try again with the same key.
-            record.delete()
-            return response
-        record.status_code = response.status_code
-        record.content_type = response.get("Content-Type", "")
-        record.response_body = _stored_body(request.path, bytes(response.content))
-        record.save(update_fields=["status_code", "content_type", "response_body"])
         return response
 
     @staticmethod
