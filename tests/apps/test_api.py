@@ -159,7 +159,9 @@ def test_the_openapi_document_says_which_fields_each_custody_event_type_carries(
     schemas = Client().get("/api/v1/openapi.json").json()["components"]["schemas"]
     custody = schemas["CustodyEventIn"]
     assert "A field of another type given a value" in custody["description"]
-    assert "ignored" in custody["description"]  # names of no type, as on every route
+    assert "does not declare is refused" in custody["description"]
+    for name in ("CustodyEventIn", "BirthNotificationIn", "PersonIn", "OfflineBatchIn", "PregnancyIn"):
+        assert schemas[name]["additionalProperties"] is False, name  # clients see that unknown names are refused
     described = custody["properties"]["type"]["description"]
     assert "transfer: to_facility_id;" in described and "correction: corrects, field, new_value, reason" in described
     assert schemas["BatchEventIn"]["properties"]["type"]["description"] == described

@@ -132,14 +132,27 @@ def test_each_field_of_another_type_is_named_and_empty_ones_carry_nothing(world)
     assert response.status_code == 201, response.content
 
 
-def test_a_name_of_no_event_type_is_ignored_as_on_every_route(world):
+def test_a_name_the_body_does_not_declare_is_refused_naming_it_and_nothing_is_written(world):
+    """A misspelt or invented name is refused (422 naming each), never dropped: `released_to` would have been a
+    discharge's `to` sent on a death, `weigth_g` a birth recorded without its weight."""
     client, newborn_id, body = valid_body(world, "death")
+    events = CustodyEvent.objects.count()
     response = client.post(
         f"{API}/children/{newborn_id}/custody-events",
         {**body, "released_to": RINA, "colour": "blue"},
         content_type="application/json",
     )
-    assert response.status_code == 201, response.content
+    assert response.status_code == 422, response.content
+    errors = {e["field"]: e["problem"] for e in response.json()["errors"]}
+    assert set(errors) == {"released_to", "colour"} and "not a field of this request" in errors["colour"]
+    assert CustodyEvent.objects.count() == events
+    notification = client.post(
+        f"{API}/notifications",
+        {**rh.notification_body(world), "weigth_g": 3100},
+        content_type="application/json",
+    )
+    assert notification.status_code == 422
+    assert [e["field"] for e in notification.json()["errors"]] == ["weigth_g"]
 
 
 def test_every_field_of_the_body_is_a_field_the_type_map_knows():

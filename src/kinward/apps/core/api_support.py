@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PageNumberPagination
 from ninja.security import HttpBearer, SessionAuth
+from pydantic import ConfigDict
 
 from kinward.apps.accounts.authz import AccessDenied, Actor
 from kinward.apps.accounts.services import actor_for_token, actor_for_user, api_token_authenticate
@@ -44,6 +45,16 @@ class SystemClientToken(HttpBearer):
         if found is not None:
             request.actor = actor_for_token(found, client_address=client_address(request))
         return found
+
+
+class StrictSchema(Schema):
+    """A request body that refuses names it does not declare (422 naming each), instead of dropping them: a
+    misspelt `weigth_g` from a hospital system must not become a birth recorded without its weight."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+UNKNOWN_FIELD = "not a field of this request: check its name against the schema (OpenAPI); nothing was written"
 
 
 class ErrorField(Schema):
@@ -82,7 +93,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(NinjaValidationError)
     def on_invalid(request, exc: NinjaValidationError):
-        errors = [{"field": _field_name(e.get("loc", ())), "problem": e.get("msg", "invalid")} for e in exc.errors]
+        errors = [
+            {
+                "field": _field_name(e.get("loc", ())),
+                "problem": UNKNOWN_FIELD if e.get("type") == "extra_forbidden" else e.get("msg", "invalid"),
+            }
+            for e in exc.errors
+        ]
         return api.create_response(
             request, error_body("invalid_input", "The request has invalid fields.", errors), status=422
         )

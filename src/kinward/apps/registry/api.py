@@ -20,6 +20,7 @@ from kinward.apps.core.api_support import (
     API_ERRORS,
     Pagination,
     PersonSession,
+    StrictSchema,
     SystemClientToken,
     request_actor,
 )
@@ -37,13 +38,13 @@ Sex = Literal["female", "male", "unknown"]
 ERRORS = API_ERRORS
 
 
-class IdDocumentIn(Schema):
+class IdDocumentIn(StrictSchema):
     type: Literal["national_id", "passport", "birth_certificate", "other"]
     number: str = Field(min_length=1, max_length=100)
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
 
 
-class PersonIn(Schema):
+class PersonIn(StrictSchema):
     """A mother, guardian or adoptive parent. With an identity document, an existing person is reused; an adoptive
     parent needs one (an adoption order without it is refused)."""
 
@@ -68,12 +69,12 @@ class PersonIn(Schema):
         )
 
 
-class StaffIn(Schema):
+class StaffIn(StrictSchema):
     name: str = Field(min_length=1, max_length=300)
     role: Literal["doctor", "midwife", "nurse", "clerk", "registrar", "social_worker", "other"] = "midwife"
 
 
-class BirthNotificationIn(Schema):
+class BirthNotificationIn(StrictSchema):
     """One child born. Twins: one notification each, with the same `delivery` key."""
 
     facility_id: int | None = Field(None, description="the facility of birth; default: the caller's agency")
@@ -158,11 +159,11 @@ _FIELDS_BY_TYPE = "; ".join(
 EventType = Literal["discharge", "transfer", "abandonment_found", "adoption_order", "death", "correction"]
 
 
-class CustodyEventIn(Schema):
+class CustodyEventIn(StrictSchema):
     """A custody event: `type`, `time`, optionally `facility_id` and `recorded_by`, and the fields of its type
     (INTERCHANGE.md, custody_events). A field of another type given a value (not null, "" or []) is refused: 422
     naming each such field and the type, nothing written; a correction carries the corrected field's name in
-    `field` and its value in `new_value`. Names that are no field of any type are ignored, as on every route."""
+    `field` and its value in `new_value`. A name the body does not declare is refused (`StrictSchema`)."""
 
     type: EventType = Field(
         description=f"the fields each type carries besides time, facility_id and recorded_by: {_FIELDS_BY_TYPE}"

@@ -15,7 +15,7 @@ from ninja import Field, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from kinward.apps.core.api_support import Pagination, request_actor
+from kinward.apps.core.api_support import Pagination, StrictSchema, request_actor
 from kinward.apps.registry import antenatal, selectors
 from kinward.apps.registry.api import ERRORS, PersonIn, StaffIn, _agency, router
 from kinward.apps.registry.models import Pregnancy
@@ -25,7 +25,7 @@ def _operation_id(name: str) -> str:
     return f"kinward_apps_registry_api_{name}"
 
 
-class PregnancyIn(Schema):
+class PregnancyIn(StrictSchema):
     """A pregnancy enrolled in antenatal care at a facility (the mother is reused by identity document)."""
 
     facility_id: int | None = Field(None, description="default: the caller's agency")
@@ -99,7 +99,7 @@ def open_pregnancies(request: HttpRequest, facility_id: int | None = None):
     ]
 
 
-class VisitIn(Schema):
+class VisitIn(StrictSchema):
     date: dt.date
 
 
@@ -116,7 +116,7 @@ def record_visit(request: HttpRequest, pregnancy_id: int, payload: VisitIn):
     return _pregnancy_out(visit.pregnancy)
 
 
-class PregnancyEndIn(Schema):
+class PregnancyEndIn(StrictSchema):
     """How a pregnancy ended without a birth here: a ledger fact (INTERCHANGE.md, pregnancy_events)."""
 
     type: Literal["loss", "transfer_out", "moved_away"]

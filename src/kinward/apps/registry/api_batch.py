@@ -26,7 +26,7 @@ from kinward.apps.accounts.authz import AccessDenied, Actor
 from kinward.apps.accounts.models import Agency
 from kinward.apps.audit.models import AuditEntry
 from kinward.apps.audit.services import audit_record, require
-from kinward.apps.core.api_support import error_body, request_actor, validation_problems
+from kinward.apps.core.api_support import StrictSchema, error_body, request_actor, validation_problems
 from kinward.apps.registry import selectors, services
 from kinward.apps.registry.api import (
     ERRORS,
@@ -50,7 +50,7 @@ class BatchEventIn(CustodyEventIn):
     newborn_id: str = Field(description="the child, possibly notified in the same batch")
 
 
-class OfflineBatchIn(Schema):
+class OfflineBatchIn(StrictSchema):
     """What a facility recorded while offline: births with IDs from its offline block, then custody events (of
     those births or of known children). Each record is accepted or rejected on its own: a rejected one is named
     with its field and reason, e.g. an event giving a field of another type on `custody_events[<n>].<field>`."""

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
@@ -21,6 +21,7 @@ from kinward.apps.core.api_support import (
     API_ERRORS,
     Pagination,
     PersonSession,
+    StrictSchema,
     SystemClientToken,
     request_actor,
 )
@@ -34,7 +35,7 @@ router = Router(tags=["registry"], auth=[SystemClientToken(), PersonSession()])
 ERRORS = API_ERRORS
 
 
-class CorrectionIn(Schema):
+class CorrectionIn(StrictSchema):
     """A proposed correction of one field of an earlier custody event of the child."""
 
     corrects: uuid.UUID = Field(description="event_id of the corrected event (not itself a correction)")
@@ -46,7 +47,7 @@ class CorrectionIn(Schema):
     recorded_by: StaffIn | None = None
 
 
-class RejectIn(Schema):
+class RejectIn(StrictSchema):
     reason: str = Field(min_length=1, max_length=500, description="why the correction is rejected (kept)")
 
 
