@@ -10,13 +10,13 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
-from pydantic import ConfigDict
 
 from kinward.apps.accounts.models import Agency, User
 from kinward.apps.core.api_support import (
     API_ERRORS,
     Pagination,
     PersonSession,
+    StrictSchema,
     SystemClientToken,
     request_actor,
 )
@@ -29,16 +29,14 @@ router = Router(tags=["reporting"], auth=[SystemClientToken(), PersonSession()])
 ERRORS = API_ERRORS
 
 
-class ReporterIn(Schema):
+class ReporterIn(StrictSchema):
     name: str = Field(min_length=1, max_length=300)
     role: Literal["doctor", "midwife", "nurse", "clerk", "other"] = "midwife"
 
 
-class ReportIn(Schema):
+class ReportIn(StrictSchema):
     """An abandoned newborn found. There is no `reported_at`: the server's clock sets it, and a body that sends
     one (or any unknown field) is refused."""
-
-    model_config = ConfigDict(extra="forbid")
 
     facility_id: int | None = Field(None, description="the facility reporting; default: the caller's agency")
     found_at: dt.datetime = Field(description="when the child was found, RFC 3339 with offset")
