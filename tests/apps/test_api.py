@@ -130,6 +130,29 @@ def test_a_post_whose_answer_cannot_be_stored_leaves_nothing_written_and_its_ret
     assert ApiToken.objects.count() == 1
 
 
+def test_every_json_request_body_refuses_names_it_does_not_declare(world):
+    """A misspelt field is a 422 naming it, never silently dropped: every JSON body in the OpenAPI document is
+    closed (`StrictSchema`), and an unknown name on another app's route is refused like the registry's."""
+    spec = Client().get("/api/v1/openapi.json").json()
+    schemas, bodies = spec["components"]["schemas"], []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if content and "$ref" in content["schema"]:
+                bodies.append((f"{method} {path}", content["schema"]["$ref"].rsplit("/", 1)[-1]))
+    assert len(bodies) > 30
+    open_bodies = [(where, name) for where, name in bodies if schemas[name].get("additionalProperties") is not False]
+    assert open_bodies == []
+    client = Client()
+    client.force_login(world.people["admin"])
+    response = client.post("/api/v1/accounts/tokens", content_type="application/json",
+                           data={"name": "HIS", "agency_id": world.hospital.pk, "actions": ["registry.birth.notify"],
+                                 "expires": "2027-01-01"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "expires"
+    assert ApiToken.objects.count() == 0
+
+
 def test_lists_are_paginated(world, settings):
     client = Client()
     client.force_login(world.people["admin"])

@@ -10,7 +10,7 @@ from ninja.responses import Status
 
 from kinward.apps.accounts import selectors, services
 from kinward.apps.accounts.models import Agency
-from kinward.apps.core.api_support import Pagination, request_actor
+from kinward.apps.core.api_support import Pagination, StrictSchema, request_actor
 
 router = Router(tags=["accounts"])
 
@@ -30,7 +30,7 @@ class AgencyOut(Schema):
     region: str
 
 
-class TokenIn(Schema):
+class TokenIn(StrictSchema):
     name: str
     agency_id: int
     actions: list[str]

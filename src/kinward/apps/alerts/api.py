@@ -9,7 +9,7 @@ from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
 from kinward.apps.alerts import selectors, services
-from kinward.apps.core.api_support import Pagination, request_actor
+from kinward.apps.core.api_support import Pagination, StrictSchema, request_actor
 
 router = Router(tags=["alerts"])
 
@@ -44,7 +44,7 @@ class QueueFilter(Schema):
     rule: str = ""
 
 
-class DecisionIn(Schema):
+class DecisionIn(StrictSchema):
     decision: Literal["review", "dismiss", "escalate_case", "escalate_police", "merge"]
     reason: str = ""
     into: int | None = None

@@ -15,12 +15,12 @@ from kinward.apps.audit.services import require
 from kinward.apps.cases import selectors, services
 from kinward.apps.cases.catalogue import instrument_get, instruments
 from kinward.apps.cases.models import ClosureRequest
-from kinward.apps.core.api_support import Pagination, request_actor
+from kinward.apps.core.api_support import Pagination, StrictSchema, request_actor
 
 router = Router(tags=["cases"])
 
 
-class CaseIn(Schema):
+class CaseIn(StrictSchema):
     given_name: str
     sex: Literal["female", "male", "unknown"]
     family_name: str = ""
@@ -214,7 +214,7 @@ def referral_list(request: HttpRequest, direction: Literal["in", "out"] = "in", 
     return selectors.referrals_out(actor=actor, status=status)
 
 
-class RespondIn(Schema):
+class RespondIn(StrictSchema):
     decision: Literal["accept", "reject", "complete"]
     reason: str = ""
 
@@ -232,7 +232,7 @@ def referral_respond(request: HttpRequest, referral_id: int, payload: RespondIn)
     )
 
 
-class RevokeIn(Schema):
+class RevokeIn(StrictSchema):
     reason: str
 
 
@@ -265,7 +265,7 @@ def case_detail(request: HttpRequest, case_id: int):
     return _case_detail(selectors.case_view(actor=request_actor(request), case_id=case_id))
 
 
-class ChildCorrectionIn(Schema):
+class ChildCorrectionIn(StrictSchema):
     reason: str
     given_name: str | None = None
     family_name: str | None = None
@@ -292,7 +292,7 @@ def child_correct(request: HttpRequest, case_id: int, payload: ChildCorrectionIn
     return {"id": case.pk, "corrected": change.fields, **{n: getattr(case, n) for n in services.CHILD_IDENTITY_FIELDS}}
 
 
-class ReassignIn(Schema):
+class ReassignIn(StrictSchema):
     caseworker_id: int
     reason: str
 
@@ -310,7 +310,7 @@ def caseworker_reassign(request: HttpRequest, case_id: int, payload: ReassignIn)
     return {"id": case.pk, "caseworker_id": case.caseworker_id}
 
 
-class ScreeningIn(Schema):
+class ScreeningIn(StrictSchema):
     instrument: str
     version: int
     answers: dict[str, bool]
@@ -339,7 +339,7 @@ def screening_create(request: HttpRequest, case_id: int, payload: ScreeningIn):
     })
 
 
-class ConsentIn(Schema):
+class ConsentIn(StrictSchema):
     purpose: str
     decision: Literal["given", "refused", "withdrawn", "override"]
     given_by: str = ""
@@ -356,7 +356,7 @@ def consent_create(request: HttpRequest, case_id: int, payload: ConsentIn):
     return Status(201, {"id": c.pk, "purpose": c.purpose, "decision": c.decision})
 
 
-class StatusIn(Schema):
+class StatusIn(StrictSchema):
     status: Literal["possible", "actual", "not"]
     authority: str
     decided_on: date
@@ -375,7 +375,7 @@ def status_create(request: HttpRequest, case_id: int, payload: StatusIn):
     return Status(201, {"id": d.pk, "status": d.status})
 
 
-class ReferralIn(Schema):
+class ReferralIn(StrictSchema):
     to_agency_id: int
     service: str
     details: str = ""
@@ -397,7 +397,7 @@ def referral_create(request: HttpRequest, case_id: int, payload: ReferralIn):
     ))
 
 
-class ServiceIn(Schema):
+class ServiceIn(StrictSchema):
     entry: Literal["delivery", "follow_up", "outcome"]
     occurred_on: date
     referral_id: int | None = None
@@ -430,7 +430,7 @@ def service_create(request: HttpRequest, case_id: int, payload: ServiceIn):
     return Status(201, {"id": r.pk, "service": r.service, "entry": r.entry, "outcome": r.outcome})
 
 
-class ClosureIn(Schema):
+class ClosureIn(StrictSchema):
     reason: str
 
 
@@ -442,7 +442,7 @@ def closure_create(request: HttpRequest, case_id: int, payload: ClosureIn):
     return Status(201, {"id": c.pk, "status": c.status})
 
 
-class ClosureDecisionIn(Schema):
+class ClosureDecisionIn(StrictSchema):
     decision: Literal["approve", "return"]
     note: str = ""
 

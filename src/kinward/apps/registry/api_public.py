@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Schema
 from ninja.responses import Status
 
-from kinward.apps.core.api_support import ErrorOut
+from kinward.apps.core.api_support import ErrorOut, StrictSchema
 from kinward.apps.registry import selectors
 from kinward.apps.registry.api import router
 from kinward.engines.ledger import ProofRequestError, make_tlog_proof
@@ -141,7 +141,7 @@ def log_consistency(request: HttpRequest, first: int, second: int):
 # --- birth certificates: public verification and the issuer key list (certificates.py) ----------------------
 
 
-class VerifyIn(Schema):
+class VerifyIn(StrictSchema):
     """A certificate as its text (`KW1:...`) or as a base64 PNG/JPEG photo of its QR code (at most 2 MiB)."""
 
     text: str | None = Field(None, max_length=4096)

@@ -191,11 +191,11 @@ def report_detail(request: HttpRequest, filing_id: int):
     return report_out(selectors.report_open(actor=request_actor(request), filing_id=filing_id))
 
 
-class AcknowledgeIn(Schema):
+class AcknowledgeIn(StrictSchema):
     note: str = Field("", max_length=2000)
 
 
-class MeetingIn(Schema):
+class MeetingIn(StrictSchema):
     held_at: dt.datetime
     attendees: str = Field(min_length=1, max_length=2000, description="agencies and roles present")
     note: str = Field("", max_length=4000)
@@ -343,7 +343,7 @@ def missed_detail(request: HttpRequest, missed_id: int):
     return _missed_out(selectors.missed_open(actor=request_actor(request), missed_id=missed_id))
 
 
-class MissedDecisionIn(Schema):
+class MissedDecisionIn(StrictSchema):
     decision: Literal["confirm", "dismiss"]
     reason: str = Field(min_length=1, max_length=4000)
 
@@ -390,7 +390,7 @@ def _penalty_out(p: PenaltyProceeding) -> dict:
     return {**{k: getattr(p, k) for k in PenaltyOut.model_fields}, "amount": str(p.amount)}
 
 
-class PenaltyOpenIn(Schema):
+class PenaltyOpenIn(StrictSchema):
     filing_id: int | None = Field(None, description="a late report's id")
     missed_id: int | None = Field(None, description="a confirmed missed report's id")
     health_worker_id: int
@@ -429,11 +429,11 @@ def penalty_detail(request: HttpRequest, proceeding_id: int):
     return _penalty_out(selectors.penalty_open_for(actor=request_actor(request), proceeding_id=proceeding_id))
 
 
-class ResponseIn(Schema):
+class ResponseIn(StrictSchema):
     response: str = Field(min_length=1, max_length=8000)
 
 
-class PenaltyDecisionIn(Schema):
+class PenaltyDecisionIn(StrictSchema):
     outcome: Literal["upheld", "waived"]
     reasons: str = Field(min_length=1, max_length=8000)
 

@@ -10,7 +10,7 @@ from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from kinward.apps.core.api_support import Pagination, request_actor
+from kinward.apps.core.api_support import Pagination, StrictSchema, request_actor
 from kinward.apps.reunification import selectors, services
 from kinward.apps.reunification.models import GenotypeImport
 
@@ -20,7 +20,7 @@ SexIn = Literal["F", "M", ""]
 RelationIn = Literal["father", "mother", "parent", "full_sibling", "other"]
 
 
-class ChildIn(Schema):
+class ChildIn(StrictSchema):
     found_on: date
     name_known: str = ""
     sex: SexIn = ""
@@ -43,7 +43,7 @@ class ChildOut(Schema):
     current_carer: str
 
 
-class MemberIn(Schema):
+class MemberIn(StrictSchema):
     given_name: str
     family_name: str = ""
     sex: SexIn = ""
@@ -69,7 +69,7 @@ class MemberOut(Schema):
     dna_consent_on: date | None
 
 
-class TracingIn(Schema):
+class TracingIn(StrictSchema):
     received_on: date
     tracing_consent: bool
     tracing_consent_on: date | None = None
@@ -106,11 +106,11 @@ class TracingDetailOut(TracingOut):
         return list(obj.members.all())
 
 
-class ConsentIn(Schema):
+class ConsentIn(StrictSchema):
     consent_on: date
 
 
-class CustodyIn(Schema):
+class CustodyIn(StrictSchema):
     kind: Literal["sealed", "transferred", "received", "typed"]
     at: datetime
     handled_by: str
@@ -126,7 +126,7 @@ class CustodyOut(Schema):
     seal_number: str
 
 
-class SampleIn(Schema):
+class SampleIn(StrictSchema):
     code: str
     kit: str
     collected_at: datetime
@@ -170,7 +170,7 @@ class SampleDetailOut(SampleOut):
         return list(obj.custody_events.all())
 
 
-class ImportIn(Schema):
+class ImportIn(StrictSchema):
     filename: str = "genotypes.csv"
     panel: str
     csv: str
@@ -187,7 +187,7 @@ class ImportOut(Schema):
     imported_at: datetime
 
 
-class CaseLinkIn(Schema):
+class CaseLinkIn(StrictSchema):
     case_id: int | None
 
 
@@ -238,12 +238,12 @@ class MatchDetailOut(MatchOut):
     steps: list[StepOut]
 
 
-class LabReviewIn(Schema):
+class LabReviewIn(StrictSchema):
     outcome: Literal["confirmed", "not_confirmed"]
     notes: str = ""
 
 
-class AssessmentIn(Schema):
+class AssessmentIn(StrictSchema):
     red_flags_checked: bool
     red_flag_alerts: list[int] = []
     red_flag_notes: str = ""
@@ -262,21 +262,21 @@ class AssessmentIn(Schema):
     reasons: str
 
 
-class DecisionIn(Schema):
+class DecisionIn(StrictSchema):
     outcome: Literal["reunify", "reunify_conditions", "alternative"]
     reasons: str
     plan: str
     planned_for: date | None = None
 
 
-class VisitIn(Schema):
+class VisitIn(StrictSchema):
     visited_on: date
     child_seen: bool
     wellbeing: Literal["good", "concerns", "serious"]
     notes: str = ""
 
 
-class CompleteIn(Schema):
+class CompleteIn(StrictSchema):
     notes: str = ""
 
 

@@ -13,7 +13,7 @@ from ninja.pagination import paginate
 from kinward.apps.accounts.models import Agency, Region, User
 from kinward.apps.accounts.selectors import agency_named
 from kinward.apps.cases import services as case_services
-from kinward.apps.core.api_support import ErrorOut, Pagination, error_body, request_actor
+from kinward.apps.core.api_support import ErrorOut, Pagination, StrictSchema, error_body, request_actor
 from kinward.apps.tips import selectors, services
 from kinward.apps.tips.models import Tip
 from kinward.apps.tips.ratelimit import RateLimited, rate_check
@@ -23,11 +23,11 @@ router = Router(tags=["tips"])
 CategoryIn = Literal["vanished_pregnancy", "baby_offered", "clinic", "website", "adoption", "other"]
 
 
-class AttachmentIn(Schema):
+class AttachmentIn(StrictSchema):
     data_base64: str
 
 
-class TipIn(Schema):
+class TipIn(StrictSchema):
     category: CategoryIn
     what_happened: str
     where: str
@@ -47,11 +47,11 @@ class ReceiptOut(Schema):
     message: str
 
 
-class ReceiptCodeIn(Schema):
+class ReceiptCodeIn(StrictSchema):
     receipt_code: str
 
 
-class AddInformationIn(Schema):
+class AddInformationIn(StrictSchema):
     receipt_code: str
     message: str = ""
     attachments: list[AttachmentIn] = []
@@ -148,7 +148,7 @@ class TriageFilter(Schema):
     category: str = ""
 
 
-class TriageIn(Schema):
+class TriageIn(StrictSchema):
     action: Literal["assign", "reviewed", "close", "alert", "refer", "route"]
     reason: str = ""
     target: str = ""
@@ -157,7 +157,7 @@ class TriageIn(Schema):
     agency_id: int | None = None
 
 
-class TipCaseIn(Schema):
+class TipCaseIn(StrictSchema):
     agency_id: int
     reason: str
     given_name: str = ""

@@ -9,7 +9,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from kinward.apps.accounts.selectors import agency_named
-from kinward.apps.core.api_support import Pagination, request_actor
+from kinward.apps.core.api_support import Pagination, StrictSchema, request_actor
 from kinward.apps.watch import selectors, services
 
 router = Router(tags=["watch"])
@@ -72,14 +72,14 @@ class QueueFilter(Schema):
     source_id: int | None = None
 
 
-class DecisionIn(Schema):
+class DecisionIn(StrictSchema):
     outcome: Literal["confirmed", "dismissed", "needs_help"]
     reason: str
     label: str = ""
     note: str = ""
 
 
-class PostCaseIn(Schema):
+class PostCaseIn(StrictSchema):
     agency_id: int
     reason: str
     note: str = ""
@@ -95,13 +95,13 @@ class CaseOpenedOut(Schema):
     origin_id: int
 
 
-class SubmissionIn(Schema):
+class SubmissionIn(StrictSchema):
     text: str
     url: str = ""
     platform: str = ""
 
 
-class SourceIn(Schema):
+class SourceIn(StrictSchema):
     name: str
     url: str
     platform: str = ""
