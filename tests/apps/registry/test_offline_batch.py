@@ -173,6 +173,7 @@ def test_a_denial_by_the_service_itself_rejects_that_record_and_stays_audited(wo
     def denied(**kwargs):
         raise AccessDenied("registry.custody.record")
 
+    monkeypatch.setattr(services, "custody_events_record", lambda **kwargs: denied())  # the batch, then each
     monkeypatch.setattr(services, "custody_event_record", denied)
     response = upload(world, "clerk", rh.offline_batch_body(world))
     assert response.status_code == 201, response.content
@@ -203,3 +204,24 @@ def test_the_accepted_records_are_committed_when_the_answer_is_sent(world):
     assert response.status_code == 201
     assert not connection.in_atomic_block and connection.get_autocommit()
     assert Birth.objects.count() == 1 and CustodyEvent.objects.count() == 1
+
+
+def test_a_batch_whose_events_all_pass_writes_them_together_and_a_refused_one_sends_each_on_its_own(world):
+    """Events are written at once through `custody_events_record` (one ledger append, one audit entry for the
+    lot); when it refuses one, the lot is rolled back and each event is tried in its own savepoint."""
+    from kinward.engines.ids import new_id
+
+    def batch(*events):
+        births = [rh.notification_body(world, newborn_id=e["newborn_id"]) for e in events]
+        return {"births": births, "custody_events": list(events)}
+
+    good = [rh.discharge_body(newborn_id=new_id()) for _ in range(3)]
+    response = upload(world, "clerk", batch(*good))
+    assert response.status_code == 201 and len(response.json()["custody_events"]) == 3
+    assert AuditEntry.objects.filter(action="registry.custody.record").count() == 1  # the lot, once
+    bad = rh.discharge_body(newborn_id=new_id(), relationship="other", relationship_detail="")
+    response = upload(world, "clerk", batch(rh.discharge_body(newborn_id=new_id()), bad))
+    assert response.status_code == 201
+    assert [e["record"] for e in response.json()["custody_events"]] == ["custody_events[0]"]
+    assert set(rejected_fields(response)) == {"custody_events[1].relationship_detail"}
+    assert AuditEntry.objects.filter(action="registry.custody.record").count() == 2  # one more: the good event

@@ -3,9 +3,10 @@ then custody events), uploaded at once and answered record by record. Mounted on
 imports this module), so the path, schemas and operation id are those the route had in `api.py`.
 
 The caller's permission is checked for each record first, outside any transaction, so a denial stays audited
-(`require`). Then, in one transaction, each record is written in a savepoint of its own through the services of
-the single routes (`birth_notify`, `custody_event_record`: the row, its ledger leaf and its audit entry together):
-a record they refuse is rolled back alone and answered in `rejected`. The accepted records commit together before
+(`require`). Then, in one transaction, each birth is written in a savepoint of its own (`birth_notify`), and the
+events all at once (`custody_events_record`: one ledger append and one audit entry); if that refuses any, each
+event is written in a savepoint of its own (`custody_event_record`). A record refused is rolled back alone and
+answered in `rejected`. The accepted records commit together before
 the answer is sent; a server killed mid-batch has written none of them, and the device sends the batch again."""
 
 from __future__ import annotations
@@ -214,8 +215,45 @@ class _Upload:
         with transaction.atomic():
             for n in births:
                 self._write_birth(n)
-            for n, child in events:
-                self._write_event(n, child)
+            if not self._write_events_together(events):
+                for n, child in events:
+                    self._write_event(n, child)
+
+    def _write_events_together(self, events: list[tuple[int, Birth | str]]) -> bool:
+        """All the events at once through `services.custody_events_record` (one ledger append and one audit entry
+        for the lot, as the importer writes a batch); if it refuses any, none is written here (its savepoint is
+        rolled back) and the caller tries each on its own, to answer which one and why."""
+        items: list[tuple[int, Birth]] = []
+        for n, child in events:
+            if isinstance(child, str):
+                if child not in self._written:
+                    return False
+                child = self._written[child]
+            items.append((n, child))
+        if not items:
+            return True
+        try:
+            with transaction.atomic():
+                written = services.custody_events_record(
+                    actor=self.actor,
+                    items=[
+                        (child, _custody_input(self.payload.custody_events[n], child, self.actor.agency_id))
+                        for n, child in items
+                    ],
+                )
+        except (ValidationError, AccessDenied):
+            return False
+        for (n, child), event in zip(items, written, strict=True):
+            self.events.append(
+                SequencedOut(
+                    record=f"custody_events[{n}]",
+                    newborn_id=child.newborn_id,
+                    event_id=event.event_id,
+                    type=event.type,
+                    ledger_index=event.ledger_index,
+                )
+            )
+        return True
 
     def _write_birth(self, n: int) -> None:
         record, payload = f"births[{n}]", self.payload.births[n]
